@@ -1,0 +1,159 @@
+// swift-tools-version:6.2
+// Trellis: a Matrix homeserver run as a cluster of worker processes.
+// Module layering (dependencies point down only) is described in DESIGN.md.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A worker executable: a tiny `@main` that hands over to `HomeserverRuntime`.
+func worker(_ product: String, directory: String) -> Target {
+    .executableTarget(
+        name: product,
+        dependencies: ["HomeserverRuntime"],
+        path: "Sources/Workers/\(directory)",
+        swiftSettings: swiftSettings
+    )
+}
+
+let package = Package(
+    name: "Trellis",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trellis", targets: ["trellis"]),
+        .executable(name: "trellis-client-api", targets: ["trellis-client-api"]),
+        .executable(name: "trellis-sync", targets: ["trellis-sync"]),
+        .executable(name: "trellis-federation-reader", targets: ["trellis-federation-reader"]),
+        .executable(name: "trellis-federation-sender", targets: ["trellis-federation-sender"]),
+        .executable(name: "trellis-media", targets: ["trellis-media"]),
+        .executable(name: "trellis-push", targets: ["trellis-push"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each wrapped once and imported by exactly one module.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+
+        // Pure Matrix model and protocol: no I/O.
+        .target(name: "MatrixCore", swiftSettings: swiftSettings),
+        .target(name: "MatrixCrypto", dependencies: ["MatrixCore", "CSodium"], swiftSettings: swiftSettings),
+        .target(name: "MatrixEvents", dependencies: ["MatrixCore", "MatrixCrypto"], swiftSettings: swiftSettings),
+        .target(name: "MatrixAPI", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
+        .target(name: "GoldenVectors", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixEvents"],
+                swiftSettings: swiftSettings),
+
+        // Platform: the replication bus and the database.
+        .target(
+            name: "Replication",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "MatrixCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Domain services: no HTTP types, no SQL.
+        .target(name: "Homeserver", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixAPI"],
+                swiftSettings: swiftSettings),
+
+        // HTTP glue.
+        .target(
+            name: "HomeserverHTTP",
+            dependencies: [
+                "MatrixCore", "MatrixAPI", "Homeserver",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Configuration, bootstrap and the service group of each worker kind.
+        .target(
+            name: "HomeserverRuntime",
+            dependencies: [
+                "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixCrypto",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Executables.
+        .executableTarget(
+            name: "trellis",
+            dependencies: [
+                "HomeserverRuntime", "GoldenVectors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/TrellisCLI",
+            swiftSettings: swiftSettings
+        ),
+        worker("trellis-client-api", directory: "ClientAPI"),
+        worker("trellis-sync", directory: "Sync"),
+        worker("trellis-federation-reader", directory: "FederationReader"),
+        worker("trellis-federation-sender", directory: "FederationSender"),
+        worker("trellis-media", directory: "Media"),
+        worker("trellis-push", directory: "Push"),
+
+        // Test support and tests.
+        .target(
+            name: "HomeserverTesting",
+            dependencies: [
+                "Storage", "Replication", "HomeserverRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatrixCryptoTests", dependencies: ["MatrixCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "HomeserverTesting"],
+                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HomeserverHTTPTests",
+            dependencies: [
+                "HomeserverHTTP", "HomeserverRuntime", "HomeserverTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HomeserverRuntimeTests", dependencies: ["HomeserverRuntime"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

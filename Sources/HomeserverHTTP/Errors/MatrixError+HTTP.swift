@@ -1,0 +1,58 @@
+import Hummingbird
+import NIOCore
+import MatrixCore
+
+/// The one table from Matrix error codes to HTTP status codes.
+///
+/// Spec: https://spec.matrix.org/v1.16/client-server-api/#standard-error-response
+extension MatrixError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch code {
+        case .forbidden, .guestAccessForbidden, .userDeactivated, .threepidDenied: .forbidden
+        case .unknownToken, .missingToken, .unauthorized: .unauthorized
+        case .notFound, .unrecognized: .notFound
+        case .limitExceeded: .tooManyRequests
+        case .tooLarge: .contentTooLarge
+        case .unknown: .internalServerError
+        default: .badRequest
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response.json(body, status: status)
+    }
+}
+
+extension MatrixError {
+    /// The answer for a path no route serves.
+    static let unrecognizedEndpoint = MatrixError(.unrecognized, "Unrecognized request")
+
+    /// Converts any error that reached the HTTP edge into a Matrix error.
+    ///
+    /// Errors that are not already Matrix errors are mapped by what they mean to the client;
+    /// anything unexpected becomes `M_UNKNOWN` with status 500 and is logged by the caller.
+    static func from(_ error: any Error) -> (error: MatrixError, isUnexpected: Bool) {
+        switch error {
+        case let matrixError as MatrixError:
+            return (matrixError, false)
+        case is UnsupportedMethodError:
+            return (MatrixError(.unrecognized, "Unrecognized request"), false)
+        case is NIOTooManyBytesError:
+            return (MatrixError(.tooLarge, "Request body too large"), false)
+        case let httpError as HTTPError:
+            switch httpError.status {
+            case .notFound: return (.unrecognizedEndpoint, false)
+            case .contentTooLarge: return (MatrixError(.tooLarge, "Request body too large"), false)
+            case .badRequest: return (MatrixError(.badJSON, httpError.body ?? "Bad request"), false)
+            default: return (MatrixError(.unknown, httpError.body ?? "Internal server error"), true)
+            }
+        default:
+            return (MatrixError(.unknown, "Internal server error"), true)
+        }
+    }
+
+    /// The status for an error: the table above, except `405` for a known path called with the wrong method.
+    static func status(for error: any Error, mapped: MatrixError) -> HTTPResponse.Status {
+        error is UnsupportedMethodError ? .methodNotAllowed : mapped.status
+    }
+}

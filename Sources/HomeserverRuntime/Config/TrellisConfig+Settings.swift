@@ -1,0 +1,22 @@
+import Replication
+import Storage
+
+extension TrellisConfig {
+    /// The `database` section as the storage layer's settings.
+    public var databaseSettings: DatabaseSettings {
+        DatabaseSettings(
+            host: database.host,
+            port: database.port,
+            user: database.user,
+            password: database.password,
+            database: database.name,
+            maxConnections: database.maxConnections,
+            connectTimeout: .seconds(database.connectTimeoutSeconds)
+        )
+    }
+
+    /// The `redis` section as the replication bus's settings.
+    public var redisConfiguration: RedisConfiguration {
+        RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+    }
+}

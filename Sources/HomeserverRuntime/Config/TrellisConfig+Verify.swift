@@ -1,0 +1,41 @@
+import Logging
+import MatrixCore
+
+extension TrellisConfig {
+    /// Every problem with the values, all at once, so an operator fixes them in one go.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if (try? ServerName(parsing: serverName)) == nil {
+            problems.append("server_name: '\(serverName)' is not a valid server name")
+        }
+        if !(publicBaseURL.hasPrefix("http://") || publicBaseURL.hasPrefix("https://")) {
+            problems.append("public_baseurl: must start with http:// or https://")
+        }
+        if signingKeyPath.isEmpty { problems.append("signing_key_path: must not be empty") }
+        if worker.name.isEmpty { problems.append("worker.name: must not be empty") }
+        for (key, port) in [
+            ("worker.listen_port", worker.listenPort), ("worker.metrics_port", worker.metricsPort),
+            ("database.port", database.port), ("redis.port", redis.port),
+        ] where !(1...65535).contains(port) {
+            problems.append("\(key): \(port) is not a TCP port")
+        }
+        if worker.listenPort == worker.metricsPort {
+            problems.append("worker.metrics_port: must differ from worker.listen_port")
+        }
+        if database.maxConnections < 1 { problems.append("database.max_connections: must be at least 1") }
+        if database.connectTimeoutSeconds < 1 {
+            problems.append("database.connect_timeout_seconds: must be at least 1")
+        }
+        if redis.database < 0 { problems.append("redis.database: must not be negative") }
+        if limits.maxRequestBodyBytes < 1024 {
+            problems.append("limits.max_request_body_bytes: must be at least 1024")
+        }
+        if Logger.Level(rawValue: logging.level) == nil {
+            problems.append("logging.level: '\(logging.level)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        if !["json", "text"].contains(logging.format) {
+            problems.append("logging.format: must be json or text")
+        }
+        return problems
+    }
+}

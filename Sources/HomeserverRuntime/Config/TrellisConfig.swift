@@ -1,0 +1,119 @@
+/// The whole configuration of a Trellis process, read from one YAML file.
+///
+/// Every key is documented in `config/trellis.example.yaml`; `TrellisConfig.defaultsYAML`
+/// holds the default of each. Environment variables `TRELLIS__SECTION__KEY` override the
+/// file (see `ConfigLoader`), which is how Kubernetes sets per-pod values.
+public struct TrellisConfig: Codable, Sendable, Equatable {
+    /// The server name in user IDs and room aliases, e.g. `example.org`.
+    public var serverName: String
+    /// The URL clients use to reach the client API, announced in `.well-known/matrix/client`.
+    public var publicBaseURL: String
+    /// File holding the server's ed25519 signing key in Synapse's format.
+    public var signingKeyPath: String
+    /// Shared secret for admin registration (`/_synapse/admin/v1/register`); unset disables it.
+    public var registrationSharedSecret: String?
+    /// `host[:port]` served at `.well-known/matrix/server`; unset serves 404 there.
+    public var federationDelegate: String?
+    public var worker: Worker
+    public var database: Database
+    public var redis: Redis
+    public var limits: Limits
+    public var logging: Logging
+
+    /// This process: its instance name and where it listens.
+    public struct Worker: Codable, Sendable, Equatable {
+        /// Unique name of this instance, e.g. `client-api-1` (the pod name on Kubernetes).
+        public var name: String
+        public var listenHost: String
+        public var listenPort: Int
+        /// Port of `/health`, `/ready` and `/metrics`.
+        public var metricsPort: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case listenHost = "listen_host"
+            case listenPort = "listen_port"
+            case metricsPort = "metrics_port"
+        }
+    }
+
+    public struct Database: Codable, Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var name: String
+        public var maxConnections: Int
+        public var connectTimeoutSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case host, port, user, password, name
+            case maxConnections = "max_connections"
+            case connectTimeoutSeconds = "connect_timeout_seconds"
+        }
+    }
+
+    public struct Redis: Codable, Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var password: String?
+        public var database: Int
+    }
+
+    public struct Limits: Codable, Sendable, Equatable {
+        /// Largest request body accepted by the API listeners, in bytes.
+        public var maxRequestBodyBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case maxRequestBodyBytes = "max_request_body_bytes"
+        }
+    }
+
+    public struct Logging: Codable, Sendable, Equatable {
+        /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+        public var level: String
+        /// `json` (one object per line) or `text` (logfmt-style key=value).
+        public var format: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case serverName = "server_name"
+        case publicBaseURL = "public_baseurl"
+        case signingKeyPath = "signing_key_path"
+        case registrationSharedSecret = "registration_shared_secret"
+        case federationDelegate = "federation_delegate"
+        case worker, database, redis, limits, logging
+    }
+
+    /// The default of every key; a file only needs what differs.
+    static let defaultsYAML = """
+        server_name: localhost
+        public_baseurl: http://127.0.0.1:8008/
+        signing_key_path: signing.key
+        registration_shared_secret: null
+        federation_delegate: null
+        worker:
+          name: main
+          listen_host: 127.0.0.1
+          listen_port: 8008
+          metrics_port: 9000
+        database:
+          host: 127.0.0.1
+          port: 5432
+          user: trellis
+          password: null
+          name: trellis
+          max_connections: 20
+          connect_timeout_seconds: 10
+        redis:
+          host: 127.0.0.1
+          port: 6379
+          password: null
+          database: 0
+        limits:
+          max_request_body_bytes: 52428800
+        logging:
+          level: info
+          format: json
+        """
+}

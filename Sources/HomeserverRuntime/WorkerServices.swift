@@ -1,0 +1,109 @@
+import Foundation
+import Homeserver
+import HomeserverHTTP
+import Hummingbird
+import Logging
+import MatrixCrypto
+import Replication
+import ServiceLifecycle
+import Storage
+
+/// The services of one worker process, in dependency order.
+public struct WorkerServices {
+    let kind: WorkerKind
+    let config: TrellisConfig
+    let logger: Logger
+    let database: Database
+    let redis: RedisConnection
+    let services: [any Service]
+
+    public init(kind: WorkerKind, config: TrellisConfig, observability: Observability, logger: Logger) throws {
+        self.kind = kind
+        self.config = config
+        self.logger = logger
+        let signingKey = try SigningKeyLoader.load(path: config.signingKeyPath)
+        database = Database(settings: config.databaseSettings, logger: logger)
+        redis = RedisConnection(configuration: config.redisConfiguration, logger: logger)
+
+        let migrations = MigrationRunner(database: database, migrations: try Migration.bundled())
+        let ops = OpsRoutes(checks: Self.readinessChecks(database: database, migrations: migrations, redis: redis)) {
+            observability.renderMetrics()
+        }
+        let apiSettings = MatrixHTTPServer.ListenerSettings(
+            host: config.worker.listenHost,
+            port: config.worker.listenPort,
+            maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
+            workerKind: kind.rawValue
+        )
+        var opsSettings = apiSettings
+        opsSettings.port = config.worker.metricsPort
+
+        let opsRouter = MatrixHTTPServer.makeRouter(settings: opsSettings)
+        ops.register(on: opsRouter, includeMetrics: true)
+        var services: [any Service] = [database.client]
+        if kind.servesTraffic {
+            let apiRouter = MatrixHTTPServer.makeRouter(settings: apiSettings)
+            ops.register(on: apiRouter, includeMetrics: false)
+            Self.registerRoutes(of: kind, on: apiRouter, config: config, signingKey: signingKey)
+            services.append(MatrixHTTPServer.makeApplication(router: apiRouter, settings: apiSettings, name: "api", logger: logger))
+        }
+        services.append(MatrixHTTPServer.makeApplication(router: opsRouter, settings: opsSettings, name: "ops", logger: logger))
+        self.services = services
+    }
+
+    /// Runs every service until a termination signal, then shuts them down in reverse order.
+    public func run() async throws {
+        logger.info(
+            "worker starting",
+            metadata: [
+                "kind": "\(kind.rawValue)", "listen": "\(config.worker.listenHost):\(config.worker.listenPort)",
+                "metrics_port": "\(config.worker.metricsPort)", "version": "\(TrellisVersion.current)",
+            ]
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        defer { redis.close() }
+        try await group.run()
+        logger.info("worker stopped cleanly")
+    }
+
+    /// The API routes each worker kind serves; everything else answers `404 M_UNRECOGNIZED`.
+    static func registerRoutes(
+        of kind: WorkerKind, on router: Router<MatrixRequestContext>, config: TrellisConfig, signingKey: ServerSigningKey
+    ) {
+        switch kind {
+        case .clientAPI:
+            ClientInfoRoutes(publicBaseURL: config.publicBaseURL, federationDelegate: config.federationDelegate)
+                .register(on: router)
+        case .federationReader:
+            let publisher = ServerKeyPublisher(serverName: config.serverName, signingKey: signingKey)
+            FederationInfoRoutes(keyPublisher: publisher, implementationVersion: TrellisVersion.current)
+                .register(on: router)
+        case .sync, .media, .federationSender, .push:
+            break
+        }
+    }
+
+    static func readinessChecks(
+        database: Database, migrations: MigrationRunner, redis: RedisConnection
+    ) -> [ReadinessCheck] {
+        [
+            ReadinessCheck(name: "postgres") { try await database.ping() },
+            ReadinessCheck(name: "schema") {
+                let current = try await migrations.currentVersion()
+                guard current == migrations.latestVersion else {
+                    throw SchemaNotCurrent(database: current, expected: migrations.latestVersion)
+                }
+            },
+            ReadinessCheck(name: "redis") { try await redis.ping() },
+        ]
+    }
+}
+
+/// The database schema is not the one this build expects; run `trellis migrate`.
+struct SchemaNotCurrent: Error, CustomStringConvertible {
+    let database: Int
+    let expected: Int
+    var description: String { "schema version \(database), expected \(expected): run `trellis migrate`" }
+}

@@ -1,0 +1,67 @@
+import Logging
+import PostgresNIO
+
+/// The pooled PostgreSQL client shared by every store of one worker process.
+///
+/// `client` is a `ServiceLifecycle.Service`: put it into the worker's `ServiceGroup`
+/// before anything that queries. The pool opens connections on demand and replaces
+/// broken ones, so a worker survives a PostgreSQL restart without intervention.
+public struct Database: Sendable {
+    /// The postgres-nio connection pool.
+    public let client: PostgresClient
+    /// Where the pool connects.
+    public let settings: DatabaseSettings
+    let logger: Logger
+
+    public init(settings: DatabaseSettings, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: settings.host,
+            port: settings.port,
+            username: settings.user,
+            password: settings.password,
+            database: settings.database,
+            tls: .disable
+        )
+        configuration.options.maximumConnections = settings.maxConnections
+        configuration.options.connectTimeout = settings.connectTimeout
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Checks that the server answers a trivial query within `timeout`.
+    ///
+    /// While PostgreSQL is down the pool holds queries and retries its connections with
+    /// backoff, so without a deadline a probe would wait for a minute or more.
+    public func ping(timeout: Duration = .seconds(5)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let rows = try await client.query("SELECT 1", logger: logger)
+                for try await _ in rows {}
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw DatabaseUnavailable(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}
+
+/// PostgreSQL did not answer within the deadline.
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    public let timeout: Duration
+    public var description: String { "PostgreSQL did not answer within \(timeout)" }
+}
+
+extension Database {
+    /// Runs the pool for the duration of `body`, for one-shot commands outside a `ServiceGroup`.
+    public func whileRunning<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}

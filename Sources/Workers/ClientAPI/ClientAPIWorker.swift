@@ -1,0 +1,9 @@
+import HomeserverRuntime
+
+/// The `trellis-client-api` worker process.
+@main
+struct ClientAPIWorker {
+    static func main() async {
+        await HomeserverRuntime.run(.clientAPI)
+    }
+}

@@ -1,0 +1,9 @@
+import HomeserverRuntime
+
+/// The `trellis-federation-reader` worker process.
+@main
+struct FederationReaderWorker {
+    static func main() async {
+        await HomeserverRuntime.run(.federationReader)
+    }
+}

@@ -1,0 +1,9 @@
+import HomeserverRuntime
+
+/// The `trellis-media` worker process.
+@main
+struct MediaWorker {
+    static func main() async {
+        await HomeserverRuntime.run(.media)
+    }
+}

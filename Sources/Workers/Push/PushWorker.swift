@@ -1,0 +1,9 @@
+import HomeserverRuntime
+
+/// The `trellis-push` worker process.
+@main
+struct PushWorker {
+    static func main() async {
+        await HomeserverRuntime.run(.push)
+    }
+}

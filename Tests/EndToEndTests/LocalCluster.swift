@@ -1,0 +1,95 @@
+import Foundation
+import HomeserverTesting
+
+/// The real worker executables and nginx, started by `scripts/cluster.sh` exactly as `make run`
+/// starts them, against the test PostgreSQL (a database of its own) and Redis.
+struct LocalCluster {
+    /// A worker process as recorded by the cluster script.
+    struct Worker {
+        var name: String
+        var kind: String
+        var apiPort: Int
+        var metricsPort: Int
+        var pid: Int32
+    }
+
+    let runDirectory: URL
+    let databaseName: String
+    let httpPort: Int
+    let workers: [Worker]
+    /// Largest body the workers accept; small so the test can exceed it cheaply.
+    static let maxRequestBodyBytes = 65536
+
+    var baseURL: String { "http://127.0.0.1:\(httpPort)" }
+
+    static func start() async throws -> LocalCluster {
+        let root = TestEnvironment.repositoryRoot
+        let bin = TestEnvironment.binaryDirectory
+        let runDirectory = URL(fileURLWithPath: "/tmp/trellis-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let databaseName = try await PostgresTestDatabase.create()
+        let keyPath = runDirectory.appendingPathComponent("signing.key").path
+        try await Command.run(bin.appendingPathComponent("trellis").path, ["generate-signing-key", "--output", keyPath])
+        let config = """
+            server_name: localhost
+            public_baseurl: http://127.0.0.1/
+            signing_key_path: \(keyPath)
+            database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
+            redis: { host: \(TestEnvironment.redisHost), port: \(TestEnvironment.redisPort) }
+            limits: { max_request_body_bytes: \(maxRequestBodyBytes) }
+            logging: { level: info, format: json }
+            """
+        let configPath = runDirectory.appendingPathComponent("trellis.yaml").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try await Command.run(bin.appendingPathComponent("trellis").path, ["migrate", "--config", configPath])
+
+        let httpPort = try LoopbackPort.free()
+        let portBase = try freePortBase()
+        try await Command.run(
+            root.appendingPathComponent("scripts/cluster.sh").path, ["start"],
+            environment: [
+                "RUN_DIR": runDirectory.path, "BIN_DIR": bin.path,
+                "HTTP_PORT": String(httpPort), "PORT_BASE": String(portBase),
+            ]
+        )
+        let workers = try String(contentsOf: runDirectory.appendingPathComponent("workers"), encoding: .utf8)
+            .split(separator: "\n").map { line in
+                let fields = line.split(separator: " ").map(String.init)
+                let pid = try String(contentsOf: runDirectory.appendingPathComponent("pids/\(fields[0]).pid"), encoding: .utf8)
+                return Worker(
+                    name: fields[0], kind: fields[1], apiPort: Int(fields[2])!, metricsPort: Int(fields[3])!,
+                    pid: Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))!
+                )
+            }
+        return LocalCluster(runDirectory: runDirectory, databaseName: databaseName, httpPort: httpPort, workers: workers)
+    }
+
+    /// Stops every process by PID (SIGTERM) through the cluster script.
+    func stop() async throws {
+        try await Command.run(
+            TestEnvironment.repositoryRoot.appendingPathComponent("scripts/cluster.sh").path, ["stop"],
+            environment: ["RUN_DIR": runDirectory.path]
+        )
+    }
+
+    /// Removes the database and the run directory.
+    func cleanUp() async {
+        try? await stop()
+        try? await PostgresTestDatabase.drop(databaseName)
+        try? FileManager.default.removeItem(at: runDirectory)
+    }
+
+    func log(of worker: Worker) throws -> String {
+        try String(contentsOf: runDirectory.appendingPathComponent("logs/\(worker.name).log"), encoding: .utf8)
+    }
+
+    /// A base port where base+1…base+6 (API) and base+1001…base+1006 (metrics) are all free now.
+    static func freePortBase() throws -> Int {
+        for _ in 0..<50 {
+            let base = Int.random(in: 20000...40000)
+            let ports = (1...6).flatMap { [base + $0, base + 1000 + $0] }
+            if ports.allSatisfy(LoopbackPort.isFree) { return base }
+        }
+        throw CommandError(description: "no free block of ports found")
+    }
+}

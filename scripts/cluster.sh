@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts or stops every Trellis worker and the nginx router in front of them.
+#   cluster.sh start   # needs RUN_DIR/trellis.yaml; PostgreSQL and Redis already up
+#   cluster.sh stop    # stops exactly the processes recorded in RUN_DIR/pids, by PID
+# Environment:
+#   RUN_DIR      state directory (config, logs/, pids/)              default .run
+#   BIN_DIR      directory holding the built executables               default: swift build --show-bin-path
+#   HTTP_PORT    nginx listen port on 127.0.0.1                        default 8008
+#   PORT_BASE    first worker API port; metrics ports are +1000       default 8100
+#   REPLICAS_<KIND>  replicas of a kind, e.g. REPLICAS_CLIENT_API=2    default 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+RUN_DIR=${RUN_DIR:-.run}
+RUN_DIR=$(mkdir -p "$RUN_DIR" && cd "$RUN_DIR" && pwd)
+HTTP_PORT=${HTTP_PORT:-8008}
+PORT_BASE=${PORT_BASE:-8100}
+KINDS="client-api sync federation-reader federation-sender media push"
+# Kinds that the load balancer sends traffic to; the others only consume the bus.
+TRAFFIC_KINDS="client-api sync federation-reader media"
+
+replicas_of() {
+    local var="REPLICAS_$(echo "$1" | tr 'a-z-' 'A-Z_')"
+    echo "${!var:-1}"
+}
+
+start() {
+    local bin_dir=${BIN_DIR:-$(swift build --show-bin-path)}
+    local config="$RUN_DIR/trellis.yaml"
+    [ -f "$config" ] || die "$config not found"
+    mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/nginx"
+    : >"$RUN_DIR/upstreams"
+    : >"$RUN_DIR/workers"
+    local port=$PORT_BASE kind i name
+    for kind in $KINDS; do
+        for i in $(seq 1 "$(replicas_of "$kind")"); do
+            port=$((port + 1))
+            name="$kind-$i"
+            TRELLIS__WORKER__NAME=$name TRELLIS__WORKER__LISTEN_PORT=$port \
+                TRELLIS__WORKER__METRICS_PORT=$((port + 1000)) \
+                "$bin_dir/trellis-$kind" --config "$config" >>"$RUN_DIR/logs/$name.log" 2>&1 &
+            echo $! >"$RUN_DIR/pids/$name.pid"
+            echo "$name $kind $port $((port + 1000))" >>"$RUN_DIR/workers"
+            case " $TRAFFIC_KINDS " in *" $kind "*) echo "$kind 127.0.0.1:$port" >>"$RUN_DIR/upstreams" ;; esac
+        done
+    done
+    local metrics
+    while read -r name kind port metrics; do
+        wait_for "$name to be ready (see $RUN_DIR/logs/$name.log)" 60 \
+            curl -fsS "http://127.0.0.1:$metrics/ready"
+    done <"$RUN_DIR/workers"
+    scripts/gen-nginx-conf.sh config/routing.tsv "$RUN_DIR/upstreams" "$HTTP_PORT" "$RUN_DIR" >"$RUN_DIR/nginx.conf"
+    nginx -t -q -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR/nginx" -e "$RUN_DIR/logs/nginx-error.log"
+    nginx -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR/nginx" -e "$RUN_DIR/logs/nginx-error.log"
+    wait_for "nginx on port $HTTP_PORT" 30 curl -fsS "http://127.0.0.1:$HTTP_PORT/_matrix/client/versions"
+    # nginx forks into the background; record its master so 'stop' can end it by PID.
+    cp "$RUN_DIR/nginx.pid" "$RUN_DIR/pids/nginx.pid"
+}
+
+stop() {
+    [ -d "$RUN_DIR/pids" ] || return 0
+    local file
+    for file in "$RUN_DIR"/pids/*.pid; do
+        [ -e "$file" ] || continue
+        stop_pid "$(cat "$file")" "$(basename "$file" .pid)"
+        rm -f "$file"
+    done
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    *) die "usage: cluster.sh start|stop" ;;
+esac
