@@ -146,6 +146,7 @@ let package = Package(
                 "HomeserverHTTP", "HomeserverRuntime", "HomeserverTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -178,7 +178,7 @@ public struct StreamConsumerGroup: Sendable {
 
         public func makeAsyncIterator() -> Iterator { Iterator(group: group) }
 
-        public struct Iterator: AsyncIteratorProtocol, Sendable {
+        public struct Iterator: AsyncIteratorProtocol, Sendable, StreamBatchIterator {
             private enum Mode: Sendable {
                 case pending(after: StreamEntryID)
                 case new
@@ -186,8 +186,7 @@ public struct StreamConsumerGroup: Sendable {
 
             let group: StreamConsumerGroup
             private var mode: Mode = .pending(after: .zero)
-            private var buffer: [StreamEntry] = []
-            private var bufferIndex = 0
+            var unread: ArraySlice<StreamEntry> = []
             private var generation: UInt64?
             private var lastReclaim: ContinuousClock.Instant?
 
@@ -196,37 +195,25 @@ public struct StreamConsumerGroup: Sendable {
             }
 
             public mutating func next() async throws -> StreamEntry? {
-                while true {
-                    if bufferIndex < buffer.count {
-                        let entry = buffer[bufferIndex]
-                        bufferIndex += 1
-                        return entry
-                    }
-                    if Task.isCancelled { return nil }
-                    do {
-                        try await fill()
-                    } catch is CancellationError {
-                        return nil
-                    } catch let error as RedisError where error.code == .closed {
-                        return nil
-                    } catch let error as RedisError where error.isConnectionError {
-                        group.logger?.warning("Consumer lost Redis; re-reading its pending entries once back",
-                                              metadata: ["stream": "\(group.stream)", "error": "\(error)"])
-                        mode = .pending(after: .zero)
-                        do { try await Task.sleep(for: .milliseconds(100)) } catch { return nil }
-                    } catch let error as RedisError where error.serverErrorPrefix == "NOGROUP" {
-                        // Redis lost the group (restarted without persistence, or deleted): recreate it.
-                        group.logger?.warning("Consumer group missing; recreating it",
-                                              metadata: ["stream": "\(group.stream)", "group": "\(group.group)"])
-                        try await group.ensureCreated(startingAt: .beginning)
-                        mode = .pending(after: .zero)
-                    }
-                }
+                try await nextBufferedEntry()
             }
 
-            private mutating func fill() async throws {
-                buffer = []
-                bufferIndex = 0
+            mutating func connectionLost(_ error: RedisError) {
+                group.logger?.warning("Consumer lost Redis; re-reading its pending entries once back",
+                                      metadata: ["stream": "\(group.stream)", "error": "\(error)"])
+                mode = .pending(after: .zero)
+            }
+
+            mutating func readFailed(_ error: RedisError) async throws {
+                guard error.serverErrorPrefix == "NOGROUP" else { throw error }
+                // Redis lost the group (restarted without persistence, or deleted): recreate it.
+                group.logger?.warning("Consumer group missing; recreating it",
+                                      metadata: ["stream": "\(group.stream)", "group": "\(group.group)"])
+                try await group.ensureCreated(startingAt: .beginning)
+                mode = .pending(after: .zero)
+            }
+
+            mutating func readBatch() async throws -> [StreamEntry] {
                 let before = group.connection.connectionGeneration
                 if let generation, before != generation {
                     mode = .pending(after: .zero)  // reconnected since the last read: recover our pending list
@@ -235,23 +222,24 @@ public struct StreamConsumerGroup: Sendable {
                     let now = ContinuousClock.now
                     if lastReclaim.map({ now - $0 >= group.reclaimInterval }) ?? true {
                         lastReclaim = now
-                        buffer = try await group.reclaimStale(minIdle: minIdle, count: group.batchSize)
-                        if !buffer.isEmpty {
-                            count(buffer.count)
-                            return
+                        let claimed = try await group.reclaimStale(minIdle: minIdle, count: group.batchSize)
+                        if !claimed.isEmpty {
+                            count(claimed.count)
+                            return claimed
                         }
                     }
                 }
+                let batch: [StreamEntry]
                 switch mode {
                 case .pending(let cursor):
                     let raw = try await group.readPending(after: cursor)
                     generation = group.connection.connectionGeneration
-                    if let last = raw.last {
-                        mode = .pending(after: last.id)
-                        buffer = try await group.dropDeleted(raw)
-                    } else {
+                    guard let last = raw.last else {
                         mode = .new
+                        return []
                     }
+                    mode = .pending(after: last.id)
+                    batch = try await group.dropDeleted(raw)
                 case .new:
                     let entries = try await group.readNew()
                     let after = group.connection.connectionGeneration
@@ -260,11 +248,12 @@ public struct StreamConsumerGroup: Sendable {
                         // The link was re-established during this read: whatever it returned is in our pending
                         // list, and so may be entries from a reply lost earlier. Read that list again instead.
                         mode = .pending(after: .zero)
-                        return
+                        return []
                     }
-                    buffer = entries
+                    batch = entries
                 }
-                count(buffer.count)
+                count(batch.count)
+                return batch
             }
 
             private func count(_ delivered: Int) {

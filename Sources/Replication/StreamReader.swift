@@ -67,12 +67,11 @@ public struct StreamReader: AsyncSequence, Sendable {
         Iterator(reader: self, position: position)
     }
 
-    public struct Iterator: AsyncIteratorProtocol, Sendable {
+    public struct Iterator: AsyncIteratorProtocol, Sendable, StreamBatchIterator {
         let reader: StreamReader
         /// The id of the last entry delivered (or the start position).
         public private(set) var position: StreamEntryID?
-        private var buffer: [StreamEntry] = []
-        private var bufferIndex = 0
+        var unread: ArraySlice<StreamEntry> = []
 
         init(reader: StreamReader, position: StreamEntryID?) {
             self.reader = reader
@@ -80,29 +79,17 @@ public struct StreamReader: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> StreamEntry? {
-            while true {
-                if bufferIndex < buffer.count {
-                    let entry = buffer[bufferIndex]
-                    bufferIndex += 1
-                    position = entry.id
-                    return entry
-                }
-                if Task.isCancelled { return nil }
-                do {
-                    try await fill()
-                } catch is CancellationError {
-                    return nil
-                } catch let error as RedisError where error.code == .closed {
-                    return nil
-                } catch let error as RedisError where error.isConnectionError {
-                    reader.logger?.warning("Stream reader lost Redis; retrying",
-                                           metadata: ["stream": "\(reader.stream)", "error": "\(error)"])
-                    do { try await Task.sleep(for: .milliseconds(100)) } catch { return nil }
-                }
-            }
+            let entry = try await nextBufferedEntry()
+            if let entry { position = entry.id }
+            return entry
         }
 
-        private mutating func fill() async throws {
+        func connectionLost(_ error: RedisError) {
+            reader.logger?.warning("Stream reader lost Redis; retrying",
+                                   metadata: ["stream": "\(reader.stream)", "error": "\(error)"])
+        }
+
+        mutating func readBatch() async throws -> [StreamEntry] {
             let after: StreamEntryID
             if let position {
                 after = position
@@ -119,11 +106,10 @@ public struct StreamReader: AsyncSequence, Sendable {
             let entries = try StreamReply.readReply(reply).compactMap { raw in
                 raw.fields.map { StreamEntry(id: raw.id, fields: $0) }
             }
-            buffer = entries
-            bufferIndex = 0
             if !entries.isEmpty {
                 ReplicationMetrics.consumed(reader.stream, group: nil).increment(by: entries.count)
             }
+            return entries
         }
     }
 }

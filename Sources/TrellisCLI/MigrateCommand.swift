@@ -16,7 +16,8 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try ConfigLoader.load(path: options.path)
         var logger = Logger(label: "trellis.migrate")
-        logger.logLevel = .warning
+        // postgres-nio warns when the first query is queued before the pool task is scheduled; harmless here.
+        logger.logLevel = .error
         let database = Database(settings: config.databaseSettings, logger: logger)
         let runner = MigrationRunner(database: database, migrations: try Migration.bundled())
         try await database.whileRunning {

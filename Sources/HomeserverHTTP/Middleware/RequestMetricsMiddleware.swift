@@ -4,7 +4,7 @@ import Metrics
 /// Counts requests and records their latency by route template, method and status.
 ///
 /// Metrics: `trellis_http_requests_total` (counter) and `trellis_http_request_duration_seconds`
-/// (histogram). Requests that matched no route share the route label `unmatched`, so probes of
+/// (histogram). Requests that matched no route share one route label (Hummingbird names it `NotFound`), so probes of
 /// random paths cannot blow up the label set. Place it outermost, above `MatrixErrorMiddleware`,
 /// so the status it sees is the one sent.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -34,7 +34,7 @@ public struct StructuredLogHandler: LogHandler {
 
     /// One log line, without the newline.
     func render(level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
-        let timestamp = Date().formatted(.iso8601.time(includingFractionalSeconds: true).dateSeparator(.dash).year().month().day())
+        let timestamp = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         switch format {
         case .json:
             var object: JSONObject = [

@@ -3,19 +3,11 @@
 /// The list follows https://spec.matrix.org/v1.16/client-server-api/#standard-error-response
 /// and the codes defined beside individual endpoints. Unknown codes (from remote servers or
 /// other specs) are representable too: `ErrCode(rawValue: "ORG_EXAMPLE_CODE")`.
+/// It encodes as the bare string (`RawRepresentable`'s `Codable`).
 public struct ErrCode: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public var description: String { rawValue }
 

@@ -59,6 +59,35 @@ enum IdentifierGrammar {
         return (body[..<colon], serverName)
     }
 
+    /// Parses `sigil localpart:server_name`, where the server name is required and the localpart must be non-empty
+    /// and pass `isValidLocalpart`. Returns the server name.
+    static func parseServerScoped(
+        _ string: String, sigil: Character, isValidLocalpart: (Substring) -> Bool
+    ) throws(IdentifierError) -> ServerName {
+        let (localpart, serverName) = try splitSigiled(string, sigil: sigil)
+        guard let serverName else { throw .missingServerName }
+        guard !localpart.isEmpty, isValidLocalpart(localpart) else { throw .invalidLocalpart }
+        return serverName
+    }
+
+    /// Parses a room or event ID: `sigil opaque:server_name`, or `sigil` followed by the unpadded Base64 of a
+    /// reference hash and no server name (`urlSafeOnly` restricts it to the URL-safe alphabet). Returns the server
+    /// name, `nil` for the hash form.
+    static func parseOpaqueOrHash(
+        _ string: String, sigil: Character, urlSafeOnly: Bool
+    ) throws(IdentifierError) -> ServerName? {
+        let (opaque, serverName) = try splitSigiled(string, sigil: sigil)
+        let valid = serverName == nil ? isBase64(opaque, urlSafeOnly: urlSafeOnly) : isOpaque(opaque)
+        guard valid else { throw .invalidOpaqueID }
+        return serverName
+    }
+
+    /// The part of a sigiled identifier between the sigil and the first `:` (everything after the sigil when there
+    /// is no `:`).
+    static func localpart(of identifier: String) -> Substring {
+        identifier.dropFirst().prefix { $0 != ":" }
+    }
+
     /// Whether every scalar is allowed in an opaque localpart: anything but `:` and NUL.
     static func isOpaque(_ text: Substring) -> Bool {
         !text.isEmpty && !text.unicodeScalars.contains { $0 == ":" || $0 == "\0" }

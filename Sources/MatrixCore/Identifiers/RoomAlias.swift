@@ -8,15 +8,11 @@ public struct RoomAlias: MatrixIdentifier {
     public let serverName: ServerName
 
     public init(parsing string: String) throws(IdentifierError) {
-        let (localpart, serverName) = try IdentifierGrammar.splitSigiled(string, sigil: "#")
-        guard let serverName else { throw .missingServerName }
-        guard IdentifierGrammar.isOpaque(localpart) else { throw .invalidLocalpart }
+        self.serverName = try IdentifierGrammar.parseServerScoped(string, sigil: "#",
+                                                                  isValidLocalpart: IdentifierGrammar.isOpaque)
         self.description = string
-        self.serverName = serverName
     }
 
     /// The part between `#` and the first `:`.
-    public var localpart: Substring {
-        description.dropFirst().prefix { $0 != ":" }
-    }
+    public var localpart: Substring { IdentifierGrammar.localpart(of: description) }
 }

@@ -11,18 +11,10 @@ public struct RoomID: MatrixIdentifier {
     public let serverName: ServerName?
 
     public init(parsing string: String) throws(IdentifierError) {
-        let (opaque, serverName) = try IdentifierGrammar.splitSigiled(string, sigil: "!")
-        if serverName == nil {
-            guard IdentifierGrammar.isBase64(opaque, urlSafeOnly: true) else { throw .invalidOpaqueID }
-        } else {
-            guard IdentifierGrammar.isOpaque(opaque) else { throw .invalidOpaqueID }
-        }
+        self.serverName = try IdentifierGrammar.parseOpaqueOrHash(string, sigil: "!", urlSafeOnly: true)
         self.description = string
-        self.serverName = serverName
     }
 
     /// The part after `!` and before any `:`.
-    public var opaqueID: Substring {
-        description.dropFirst().prefix { $0 != ":" }
-    }
+    public var opaqueID: Substring { IdentifierGrammar.localpart(of: description) }
 }

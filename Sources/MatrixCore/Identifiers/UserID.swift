@@ -10,13 +10,10 @@ public struct UserID: MatrixIdentifier {
     public let serverName: ServerName
 
     public init(parsing string: String) throws(IdentifierError) {
-        let (localpart, serverName) = try IdentifierGrammar.splitSigiled(string, sigil: "@")
-        guard let serverName else { throw .missingServerName }
-        guard !localpart.isEmpty, localpart.unicodeScalars.allSatisfy(Self.isHistoricalCharacter) else {
-            throw .invalidLocalpart
+        self.serverName = try IdentifierGrammar.parseServerScoped(string, sigil: "@") { localpart in
+            localpart.unicodeScalars.allSatisfy(Self.isHistoricalCharacter)
         }
         self.description = string
-        self.serverName = serverName
     }
 
     /// Builds `@localpart:serverName`, validating the result.
@@ -25,10 +22,7 @@ public struct UserID: MatrixIdentifier {
     }
 
     /// The part between `@` and the first `:`.
-    public var localpart: Substring {
-        let body = description.dropFirst()
-        return body.prefix { $0 != ":" }
-    }
+    public var localpart: Substring { IdentifierGrammar.localpart(of: description) }
 
     /// Whether `localpart` meets the current grammar for newly registered users:
     /// `a-z`, `0-9`, `.`, `_`, `=`, `-`, `/` and `+`, non-empty.

@@ -1,21 +1,16 @@
 /// A room version identifier such as `"11"` or `"org.matrix.msc3757.11"`.
 ///
 /// https://spec.matrix.org/v1.16/rooms/. Look up its behaviour with ``RoomVersionRules/rules(for:)``.
-public struct RoomVersionID: Hashable, Sendable, Codable, LosslessStringConvertible, ExpressibleByStringLiteral {
+/// It encodes as the bare string (`RawRepresentable`'s `Codable`).
+public struct RoomVersionID: RawRepresentable, Hashable, Sendable, Codable, LosslessStringConvertible,
+                             ExpressibleByStringLiteral {
     public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
 
     public init(_ rawValue: String) { self.rawValue = rawValue }
 
     public init(stringLiteral value: String) { rawValue = value }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public var description: String { rawValue }
 
