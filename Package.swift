@@ -51,7 +51,11 @@ let package = Package(
         .target(name: "MatrixCrypto", dependencies: ["MatrixCore", "CSodium"], swiftSettings: swiftSettings),
         .target(name: "MatrixEvents", dependencies: ["MatrixCore", "MatrixCrypto"], swiftSettings: swiftSettings),
         .target(name: "MatrixAPI", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
-        .target(name: "GoldenVectors", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixEvents"],
+        .target(name: "RoomGraph", dependencies: ["MatrixCore", "MatrixEvents"], swiftSettings: swiftSettings),
+        .target(name: "GoldenVectors", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixEvents", "RoomGraph"],
+                swiftSettings: swiftSettings),
+        // Builders of synthetic rooms for RoomGraph tests and benchmarks.
+        .target(name: "RoomGraphTesting", dependencies: ["RoomGraph", "MatrixEvents", "MatrixCore"],
                 swiftSettings: swiftSettings),
 
         // Platform: the replication bus and the database.
@@ -116,6 +120,12 @@ let package = Package(
             path: "Sources/TrellisCLI",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "trellis-bench",
+            dependencies: ["RoomGraph", "RoomGraphTesting"],
+            path: "Sources/Benchmarks",
+            swiftSettings: swiftSettings
+        ),
         worker("trellis-client-api", directory: "ClientAPI"),
         worker("trellis-sync", directory: "Sync"),
         worker("trellis-federation-reader", directory: "FederationReader"),
@@ -135,6 +145,7 @@ let package = Package(
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixCryptoTests", dependencies: ["MatrixCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],
                     swiftSettings: swiftSettings),

@@ -10,6 +10,7 @@ public enum GoldenVectorSuite {
         VectorFileKind(file: "signing.json", check: SigningVectors.check),
         VectorFileKind(file: "redaction.json", check: RedactionVectors.check),
         VectorFileKind(file: "event_hashes.json", check: EventHashVectors.check),
+        VectorFileKind(file: "auth_rules.json", check: AuthRulesVectors.check),
     ]
 
     /// The file names ``verify(directory:)`` checks; other files are skipped.

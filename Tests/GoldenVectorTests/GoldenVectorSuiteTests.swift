@@ -9,6 +9,7 @@ struct GoldenVectorSuiteTests {
         "signing.json": 10,
         "redaction.json": 180,
         "event_hashes.json": 182,  // 180 cases + 2 spec appendix cases
+        "auth_rules.json": 60,
     ]
 
     static let reports: Result<[VectorFileReport], any Error> = Result {
@@ -30,9 +31,9 @@ struct GoldenVectorSuiteTests {
         #expect(report.passed == Self.expectedCaseCounts[file])
     }
 
-    @Test("unknown files such as auth_rules.json are not checked")
-    func unknownFilesSkipped() {
-        #expect(!GoldenVectorSuite.recognizedFiles.contains("auth_rules.json"))
+    @Test("auth_rules.json is checked")
+    func authRulesChecked() {
+        #expect(GoldenVectorSuite.recognizedFiles.contains("auth_rules.json"))
     }
 
     @Test("a missing directory is an error, not an empty success")

@@ -25,7 +25,12 @@ extension RoomVersionRules {
         $0.knockRestrictedJoinRule = true
         $0.integerOnlyPowerLevels = true
     }
-    public static let v11 = v10.with { $0.id = "11"; $0.redaction = .v11; $0.implicitRoomCreator = true }
+    public static let v11 = v10.with {
+        $0.id = "11"
+        $0.redaction = .v11
+        $0.implicitRoomCreator = true
+        $0.redactsInContent = true
+    }
     public static let v12 = v11.with {
         $0.id = "12"
         $0.privilegedRoomCreators = true

@@ -54,6 +54,9 @@ public struct RoomVersionRules: Sendable, Equatable {
     /// v12+: the room ID is `!` + the create event's reference hash, and the create event has no
     /// `room_id`.
     public var roomIDFromCreateEvent: Bool
+    /// v11+: `m.room.redaction` names its target in `content.redacts` instead of a top-level
+    /// `redacts` (MSC2174). Read it with ``PDU/redacts(rules:)``.
+    public var redactsInContent: Bool = false
 
     /// Returns a copy changed by `change`; each version is built from the one before.
     public func with(_ change: (inout RoomVersionRules) -> Void) -> RoomVersionRules {
