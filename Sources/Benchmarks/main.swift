@@ -126,7 +126,7 @@ guard let resolution else { exit(1) }
 let banned = resolution.state.values.filter { events[$0]?.content["membership"]?.stringValue == "ban" }.count
 let joined = resolution.state.values.filter { events[$0]?.content["membership"]?.stringValue == "join" }.count
 print("""
-    trellis-bench: state resolution v\(room.rules.stateResolution == .v1 ? "1" : "2"), room version \(room.rules.id)
+    trellis-bench: state resolution \(room.rules.stateResolution), room version \(room.rules.id)
       room: \(options.members) members, \(events.count) events; forks: \(states[0].count) and \(states[1].count) state entries
       built in \(format(buildSeconds, 2)) s
       unconflicted entries:   \(resolution.unconflictedCount)

@@ -33,6 +33,7 @@ extension RoomVersionRules {
     }
     public static let v12 = v11.with {
         $0.id = "12"
+        $0.stateResolution = .v2_1
         $0.privilegedRoomCreators = true
         $0.roomIDFromCreateEvent = true
     }

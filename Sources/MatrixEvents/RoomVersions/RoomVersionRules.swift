@@ -20,7 +20,13 @@ public struct RoomVersionRules: Sendable, Equatable {
 
     /// Which state resolution algorithm the version uses.
     public enum StateResolution: Sendable {
-        case v1, v2
+        /// Room version 1.
+        case v1
+        /// Room versions 2 to 11.
+        case v2
+        /// Room version 12 (MSC4297): v2 beginning its iterative auth checks from an empty state and
+        /// including the conflicted state subgraph.
+        case v2_1
     }
 
     public var id: RoomVersionID

@@ -50,7 +50,7 @@ public enum StateResolution {
             var resolver = StateResolverV1(provider: provider, rules: rules, authorizer: authorizer,
                                            rejected: rejected)
             return resolver.resolve(states)
-        case .v2:
+        case .v2, .v2_1:
             var resolver = StateResolverV2(provider: provider, rules: rules, authorizer: authorizer,
                                            rejected: rejected)
             return try resolver.resolve(states)
@@ -117,12 +117,9 @@ public struct StateResolutionV2Rules: Sendable, Equatable {
 }
 
 extension RoomVersionRules {
-    /// Which variant of state resolution v2 the version uses.
-    ///
-    /// MSC4297 shipped with the same room versions as privileged room creators (MSC4289): room
-    /// version 12 and its unstable predecessor `org.matrix.hydra.11`, as in Synapse's
-    /// `StateResolutionVersions.V2_1`. Derived here until `RoomVersionRules` has a field of its own.
+    /// The tweaks of state resolution v2 the version uses: v2.1 for room version 12 and its unstable
+    /// predecessor `org.matrix.hydra.11`, as Synapse's `StateResolutionVersions.V2_1`.
     public var stateResolutionV2: StateResolutionV2Rules {
-        privilegedRoomCreators ? .v2_1 : .v2_0
+        stateResolution == .v2_1 ? .v2_1 : .v2_0
     }
 }

@@ -8,24 +8,24 @@ import Testing
 struct CheckAuthEventsTests {
     private func joined(_ version: RoomVersionID = "10") -> TestRoom {
         var room = TestRoom(version: version)
-        room.join(AuthUsers.bob)
+        room.join(User.bob)
         return room
     }
 
     private func message(_ room: TestRoom, authEvents: [EventID]) -> PDU {
-        room.draft(type: "m.room.message", content: ["body": "hi"], sender: AuthUsers.bob, authEvents: authEvents)
+        room.draft(type: "m.room.message", content: ["body": "hi"], sender: User.bob, authEvents: authEvents)
     }
 
     @Test("the selected auth events pass", arguments: AuthVersions.all)
     func valid(version: String) {
         let room = joined(RoomVersionID(version))
-        #expect(room.authEventsRejection(of: room.draft(type: "m.room.message", content: [:], sender: AuthUsers.bob)) == nil)
+        #expect(room.authEventsRejection(of: room.draft(type: "m.room.message", content: [:], sender: User.bob)) == nil)
     }
 
     @Test("an auth event the provider does not know")
     func missing() {
         let room = joined()
-        let valid = room.draft(type: "m.room.message", content: [:], sender: AuthUsers.bob).authEventIDs
+        let valid = room.draft(type: "m.room.message", content: [:], sender: User.bob).authEventIDs
         let event = message(room, authEvents: valid + [EventID("$NOPE")!])
         #expect(room.authEventsRejection(of: event) == .unknownAuthEvent)
     }
@@ -33,7 +33,7 @@ struct CheckAuthEventsTests {
     @Test("an auth event of a slot the event does not need")
     func extra() {
         let room = joined()
-        let ids = [room.createEvent.eventID, room["m.room.power_levels"]!.eventID, room["m.room.member", AuthUsers.bob]!.eventID,
+        let ids = [room.createEvent.eventID, room["m.room.power_levels"]!.eventID, room["m.room.member", User.bob]!.eventID,
                    room["m.room.join_rules"]!.eventID]
         #expect(room.authEventsRejection(of: message(room, authEvents: ids)) == .unexpectedAuthEvent)
     }
@@ -42,8 +42,8 @@ struct CheckAuthEventsTests {
     func duplicate() {
         var room = joined()
         let oldPL = room["m.room.power_levels"]!.eventID
-        room.setPowerLevels(users: [AuthUsers.alice: 100], by: AuthUsers.alice)
-        let ids = [room.createEvent.eventID, oldPL, room["m.room.power_levels"]!.eventID, room["m.room.member", AuthUsers.bob]!.eventID]
+        room.setPowerLevels(users: [User.alice: 100], by: User.alice)
+        let ids = [room.createEvent.eventID, oldPL, room["m.room.power_levels"]!.eventID, room["m.room.member", User.bob]!.eventID]
         #expect(room.authEventsRejection(of: message(room, authEvents: ids)) == .duplicateAuthEvent)
         let same = [room.createEvent.eventID, room.createEvent.eventID]
         #expect(room.authEventsRejection(of: message(room, authEvents: same)) == .duplicateAuthEvent)
@@ -53,8 +53,8 @@ struct CheckAuthEventsTests {
     func wrongRoom() {
         let room = joined()
         var other = TestRoom(version: "10", idPrefix: "R2")
-        other.join(AuthUsers.bob)
-        let ids = [room.createEvent.eventID, room["m.room.power_levels"]!.eventID, other["m.room.member", AuthUsers.bob]!.eventID]
+        other.join(User.bob)
+        let ids = [room.createEvent.eventID, room["m.room.power_levels"]!.eventID, other["m.room.member", User.bob]!.eventID]
         let provider = room.allEvents.merging(other.allEvents) { a, _ in a }
         #expect(room.authEventsRejection(of: message(room, authEvents: ids), provider: provider) == .authEventInOtherRoom)
     }
@@ -62,7 +62,7 @@ struct CheckAuthEventsTests {
     @Test("no create event among the auth events (before v12)")
     func noCreate() {
         let room = joined()
-        let ids = [room["m.room.power_levels"]!.eventID, room["m.room.member", AuthUsers.bob]!.eventID]
+        let ids = [room["m.room.power_levels"]!.eventID, room["m.room.member", User.bob]!.eventID]
         #expect(room.authEventsRejection(of: message(room, authEvents: ids)) == .missingCreateEvent)
     }
 
@@ -73,14 +73,14 @@ struct CheckAuthEventsTests {
         #expect(room.authEventsRejection(of: message(room, authEvents: listed)) == .createEventInAuthEvents)
         var provider = room.allEvents
         provider[room.createEvent.eventID] = nil
-        #expect(room.authEventsRejection(of: room.draft(type: "m.room.message", content: [:], sender: AuthUsers.bob),
+        #expect(room.authEventsRejection(of: room.draft(type: "m.room.message", content: [:], sender: User.bob),
                                          provider: provider) == .missingCreateEvent)
     }
 
     @Test("auth events that pass the checks but fail the rules")
     func failsRules() {
         let room = joined()
-        let mallory = room.draft(type: "m.room.message", content: [:], sender: AuthUsers.mallory)
+        let mallory = room.draft(type: "m.room.message", content: [:], sender: User.mallory)
         #expect(room.authEventsRejection(of: mallory) == .senderNotJoined)
     }
 
@@ -93,8 +93,8 @@ struct CheckAuthEventsTests {
             func isRejected(_ id: EventID) -> Bool { rejected.contains(id) }
         }
         let room = joined()
-        let event = room.draft(type: "m.room.message", content: [:], sender: AuthUsers.bob)
-        let provider = Provider(events: room.allEvents, rejected: [room["m.room.member", AuthUsers.bob]!.eventID])
+        let event = room.draft(type: "m.room.message", content: [:], sender: User.bob)
+        let provider = Provider(events: room.allEvents, rejected: [room["m.room.member", User.bob]!.eventID])
         #expect(throws: AuthorizationError.self) {
             try AuthorizationRules.checkAuthEvents(event, provider: provider, rules: room.rules)
         }
@@ -106,14 +106,14 @@ struct CheckAuthEventsTests {
     func sizes() {
         let room = joined()
         let big = room.draft(type: "m.room.message", content: ["body": .string(String(repeating: "x", count: 65_536))],
-                             sender: AuthUsers.bob)
+                             sender: User.bob)
         #expect(room.authEventsRejection(of: big) == .eventTooLarge)
         let justUnder = room.draft(type: "m.room.message", content: ["body": .string(String(repeating: "x", count: 60_000))],
-                                   sender: AuthUsers.bob)
+                                   sender: User.bob)
         #expect(room.authEventsRejection(of: justUnder) == nil)
-        let longType = room.draft(type: String(repeating: "t", count: 256), content: [:], sender: AuthUsers.bob)
+        let longType = room.draft(type: String(repeating: "t", count: 256), content: [:], sender: User.bob)
         #expect(room.authEventsRejection(of: longType) == .fieldTooLong)
-        let longKey = room.draft(type: "m.custom", stateKey: String(repeating: "é", count: 128), content: [:], sender: AuthUsers.alice)
+        let longKey = room.draft(type: "m.custom", stateKey: String(repeating: "é", count: 128), content: [:], sender: User.alice)
         #expect(room.authEventsRejection(of: longKey) == .fieldTooLong)
     }
 
@@ -134,7 +134,7 @@ struct CheckAuthEventsTests {
         #expect(try create("10") { _ in } == nil)
         #expect(try create("10") { $0["prev_events"] = ["$X"] } == .createHasPrevEvents)
         #expect(try create("10") { $0["room_id"] = "!room:elsewhere.example" } == .createRoomIDDomainMismatch)
-        #expect(try create("10") { $0["content"] = ["creator": .string(AuthUsers.alice), "room_version": "99"] }
+        #expect(try create("10") { $0["content"] = ["creator": .string(User.alice), "room_version": "99"] }
                     == .unsupportedRoomVersion)
         #expect(try create("10") { $0["content"] = ["room_version": "10"] } == .createMissingCreator)
         #expect(try create("11") { $0["content"] = ["room_version": "11"] } == nil)
@@ -142,9 +142,9 @@ struct CheckAuthEventsTests {
         #expect(try create("12") { $0["room_id"] = "!x" } == .createHasRoomID)
         #expect(try create("12") { $0["content"] = ["room_version": "12", "additional_creators": ["bob"]] }
                     == .invalidAdditionalCreators)
-        #expect(try create("12") { $0["content"] = ["room_version": "12", "additional_creators": .string(AuthUsers.bob)] }
+        #expect(try create("12") { $0["content"] = ["room_version": "12", "additional_creators": .string(User.bob)] }
                     == .invalidAdditionalCreators)
-        #expect(try create("12") { $0["content"] = ["room_version": "12", "additional_creators": [.string(AuthUsers.bob)]] }
+        #expect(try create("12") { $0["content"] = ["room_version": "12", "additional_creators": [.string(User.bob)]] }
                     == nil)
     }
 }

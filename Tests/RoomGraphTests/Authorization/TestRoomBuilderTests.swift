@@ -8,7 +8,7 @@ import Testing
 struct TestRoomTests {
     @Test("a new room has create, creator join, power levels and join rules with readable IDs")
     func initialState() throws {
-        let room = TestRoom(version: "10", creator: AuthUsers.alice)
+        let room = TestRoom(version: "10", creator: User.alice)
         #expect(room.timeline.map(\.eventID.description) == ["$CREATE", "$JOIN_alice_1", "$PL_1", "$JR_1"])
         #expect(room.state.count == 4)
         #expect(room["m.room.join_rules"]?.content["join_rule"] == "public")
@@ -25,14 +25,14 @@ struct TestRoomTests {
     @Test("every built event passes its own auth events and the state before it", arguments: AuthVersions.all)
     func builtEventsAreValid(version: String) {
         var room = TestRoom(version: RoomVersionID(version))
-        room.join(AuthUsers.bob)
-        room.setPowerLevels(users: room.rules.privilegedRoomCreators ? [AuthUsers.bob: 50] : [AuthUsers.alice: 100, AuthUsers.bob: 50],
-                            by: AuthUsers.alice)
-        room.message(from: AuthUsers.bob)
-        room.invite(AuthUsers.carol, by: AuthUsers.alice)
-        room.join(AuthUsers.carol)
-        room.kick(AuthUsers.carol, by: AuthUsers.alice)
-        room.ban(AuthUsers.dave, by: AuthUsers.bob)
+        room.join(User.bob)
+        room.setPowerLevels(users: room.rules.privilegedRoomCreators ? [User.bob: 50] : [User.alice: 100, User.bob: 50],
+                            by: User.alice)
+        room.message(from: User.bob)
+        room.invite(User.carol, by: User.alice)
+        room.join(User.carol)
+        room.kick(User.carol, by: User.alice)
+        room.ban(User.dave, by: User.bob)
         for event in room.timeline {
             #expect(room.authEventsRejection(of: event) == nil, "\(event.eventID)")
         }
@@ -57,19 +57,19 @@ struct TestRoomTests {
     @Test("forks share a parent, never an ID, and all events are visible from either")
     func forks() {
         var room = TestRoom(version: "11")
-        room.join(AuthUsers.bob)
+        room.join(User.bob)
         let parent = room.last.eventID
         var fork = room.fork()
-        room.setPowerLevels(users: [AuthUsers.alice: 100, AuthUsers.bob: 50], by: AuthUsers.alice)
-        fork.ban(AuthUsers.bob, by: AuthUsers.alice)
+        room.setPowerLevels(users: [User.alice: 100, User.bob: 50], by: User.alice)
+        fork.ban(User.bob, by: User.alice)
         #expect(room.last.prevEventIDs == [parent] && fork.last.prevEventIDs == [parent])
         #expect(room.last.eventID != fork.last.eventID)
         #expect(room.allEvents.count == 7 && fork.allEvents.count == 7)
-        #expect(room.state[StateKey(type: "m.room.member", stateKey: AuthUsers.bob)] == room.event("$JOIN_bob_1")?.eventID)
-        #expect(fork["m.room.member", AuthUsers.bob]?.membership == "ban")
+        #expect(room.state[StateKey(type: "m.room.member", stateKey: User.bob)] == room.event("$JOIN_bob_1")?.eventID)
+        #expect(fork["m.room.member", User.bob]?.membership == "ban")
         var merged = room
         merged.merge(fork)
-        let next = merged.message(from: AuthUsers.alice)
+        let next = merged.message(from: User.alice)
         #expect(Set(next.prevEventIDs) == [room.last.eventID, fork.last.eventID])
         #expect(next.depth == 7)
     }

@@ -3,16 +3,6 @@ import MatrixEvents
 @testable import RoomGraph
 import RoomGraphTesting
 
-/// Users of the scenarios.
-enum User {
-    static let alice = "@alice:example.org"
-    static let bob = "@bob:example.org"
-    static let charlie = "@charlie:example.org"
-    static let dave = "@dave:example.org"
-    static let eve = "@eve:example.org"
-    static let zara = "@zara:example.org"
-}
-
 extension TestRoom {
     /// Resolves the current states of `branches` (this room's first) with every event they built.
     func resolved(with branches: TestRoom..., rejected: Set<EventID> = []) throws -> [StateKey: PDU] {
