@@ -78,7 +78,9 @@ struct AuthState {
     }
 
     /// Python's `int(value)` for the values JSON can hold: integers, Booleans, finite floats
-    /// (truncated) and strings of an optionally signed decimal integer with surrounding spaces.
+    /// (truncated) and strings of an optionally signed decimal integer, as `int()` reads them:
+    /// surrounding Unicode whitespace, any Unicode decimal digits (`Nd`), single underscores
+    /// between digits.
     static func coercedLevel(_ value: JSONValue) -> Int64? {
         switch value {
         case .integer(let integer): return integer
@@ -87,30 +89,47 @@ struct AuthState {
             guard double.isFinite, let integer = Int64(exactly: double.rounded(.towardZero)) else { return nil }
             return integer
         case .string(let text):
-            let trimmed = text.trimmingPythonWhitespace()
-            var digits = Substring(trimmed)
-            var negative = false
-            if let sign = digits.first, sign == "+" || sign == "-" {
-                negative = sign == "-"
-                digits = digits.dropFirst()
-            }
-            guard !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                  let magnitude = Int64(digits) else { return nil }
-            return negative ? -magnitude : magnitude
+            return pythonInt(text)
         default:
             return nil
         }
     }
-}
 
-extension String {
-    /// Strips the ASCII whitespace Python's `int()` ignores around a number.
-    fileprivate func trimmingPythonWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { " \t\n\r\u{0B}\u{0C}".contains($0) }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
-            return ""
+    /// `int(text)` in Python 3, or `nil` where it raises (or the result does not fit in 64 bits).
+    private static func pythonInt(_ text: String) -> Int64? {
+        // str.isspace(): White_Space, plus the information separators U+001C–U+001F.
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
         }
-        return String(self[start...end])
+        var scalars = Array(text.unicodeScalars)[...]
+        while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
+        while let last = scalars.last, isSpace(last) { scalars.removeLast() }
+        var negative = false
+        if let sign = scalars.first, sign == "+" || sign == "-" {
+            negative = sign == "-"
+            scalars.removeFirst()
+        }
+        var magnitude: Int64 = 0
+        var sawDigit = false
+        var previousWasUnderscore = false
+        for scalar in scalars {
+            if scalar == "_" {
+                guard sawDigit, !previousWasUnderscore else { return nil }
+                previousWasUnderscore = true
+                continue
+            }
+            guard scalar.properties.numericType == .decimal, let digit = scalar.properties.numericValue else {
+                return nil
+            }
+            let (product, overflowed) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = product.addingReportingOverflow(Int64(digit))
+            guard !overflowed, !overflowedAgain else { return nil }
+            magnitude = sum
+            sawDigit = true
+            previousWasUnderscore = false
+        }
+        guard sawDigit, !previousWasUnderscore else { return nil }
+        return negative ? -magnitude : magnitude
     }
 }
 

@@ -121,7 +121,10 @@ extension AuthorizationRules {
         let userLevel = try state.userLevel(event.sender.description)
         let redactLevel = try state.namedLevel("redact", default: 50)
         if userLevel >= redactLevel { return }
-        guard let target = event.redacts(rules: state.rules) else { return }
+        // Synapse's `EventBase.redacts`: the top-level `redacts` before v11, `content.redacts` from
+        // v11, with no fallback to the other place; a redaction naming none passes here.
+        let redacts = state.rules.redactsInContent ? event.content["redacts"] : event.json["redacts"]
+        guard let target = redacts?.stringValue else { return }
         if let ownDomain = domain(of: event.eventID.description), ownDomain == domain(of: target) { return }
         throw AuthorizationError(.insufficientPowerToRedact, "You don't have permission to redact events")
     }

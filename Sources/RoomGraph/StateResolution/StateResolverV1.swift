@@ -9,16 +9,25 @@ import MatrixEvents
 /// conflicted slot takes its first event that passes the auth checks. Events are ordered by depth
 /// (deepest first), then by the SHA-1 of their ID.
 ///
-/// Version 1 predates rejection-aware resolution: `rejected` is not consulted.
+/// Rejected events are treated as unknown, as the reference implementation loads the events with
+/// `get_events(allow_rejected=False)`: a rejected event takes no part in a conflict and is not used as
+/// an auth event.
 struct StateResolverV1<Provider: EventProvider, Authorizer: StateResolutionAuthorizer> {
     private let provider: Provider
     private let rules: RoomVersionRules
     private let authorizer: Authorizer
+    private let rejected: Set<EventID>
 
     init(provider: Provider, rules: RoomVersionRules, authorizer: Authorizer, rejected: Set<EventID>) {
         self.provider = provider
         self.rules = rules
         self.authorizer = authorizer
+        self.rejected = rejected
+    }
+
+    /// The event if the provider knows it and it was not rejected.
+    private func event(_ id: EventID) -> PDU? {
+        rejected.contains(id) ? nil : provider.event(id)
     }
 
     mutating func resolve(_ states: [StateMap]) -> StateResolution.Resolution {
@@ -29,25 +38,33 @@ struct StateResolverV1<Provider: EventProvider, Authorizer: StateResolutionAutho
             authDifferenceCount: 0, conflictedSubgraphCount: 0, fullConflictedCount: 0, powerEventCount: 0)
         guard !conflictedIDs.isEmpty else { return result }
 
-        // The conflicted events the provider knows; a slot left with one event is no longer conflicted.
-        var conflicted: [StateKey: [PDU]] = [:]
+        // The conflicted events the provider knows.
+        var known: [StateKey: [PDU]] = [:]
         for (key, ids) in conflictedIDs {
-            let events = ids.compactMap { provider.event($0) }
+            let events = ids.compactMap { event($0) }
             result.fullConflictedCount += events.count
+            known[key] = events
+        }
+
+        // The auth state: the unconflicted events for the auth types of the known conflicted events. As
+        // in the reference implementation, this is taken before slots left with a single known event
+        // become unconflicted (below): such an event fills its slot but authorises nothing.
+        var authState: [StateKey: PDU] = [:]
+        for events in known.values {
+            for event in events {
+                for key in authorizer.authTypes(for: event, rules: rules) where authState[key] == nil {
+                    if let id = unconflicted[key], let auth = self.event(id) { authState[key] = auth }
+                }
+            }
+        }
+
+        // A slot left with one known event is no longer conflicted.
+        var conflicted: [StateKey: [PDU]] = [:]
+        for (key, events) in known {
             if events.count > 1 {
                 conflicted[key] = events
             } else if let only = events.first {
                 unconflicted[key] = only.eventID
-            }
-        }
-
-        // The auth state: the unconflicted events for the auth types of the conflicted events.
-        var authState: [StateKey: PDU] = [:]
-        for events in conflicted.values {
-            for event in events {
-                for key in authorizer.authTypes(for: event, rules: rules) where authState[key] == nil {
-                    if let id = unconflicted[key], let auth = provider.event(id) { authState[key] = auth }
-                }
             }
         }
 

@@ -22,10 +22,12 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
     private let authorizer: Authorizer
     private let rejected: Set<EventID>
 
-    init(provider: Provider, rules: RoomVersionRules, authorizer: Authorizer, rejected: Set<EventID>) {
+    /// - Parameter tweaks: overrides the room version's v2 tweaks (for tests that isolate one of them).
+    init(provider: Provider, rules: RoomVersionRules, authorizer: Authorizer, rejected: Set<EventID>,
+         tweaks: StateResolutionV2Rules? = nil) {
         self.graph = EventGraph(provider: provider, rules: rules)
         self.rules = rules
-        self.tweaks = rules.stateResolutionV2
+        self.tweaks = tweaks ?? rules.stateResolutionV2
         self.authorizer = authorizer
         self.rejected = rejected
     }

@@ -90,4 +90,61 @@ struct StateResolutionV1Tests {
         let expected = ["$e:x", "$h:x", "$a:x", "$g:x", "$f:x", "$b:x", "$d:x", "$c:x"]
         #expect(ordered.map(\.eventID.description) == expected)
     }
+
+    /// Synapse's v1 resolution loads events with `get_events(allow_rejected=False)`
+    /// (`synapse/state/__init__.py` passes `state_res_store.get_events` as the `state_map_factory`), so a
+    /// rejected event is as good as unknown: it neither wins a conflicted slot nor serves as an auth event.
+    @Test("rejected events are treated as unknown: they never win a conflicted slot")
+    func rejectedEventsAreUnknown() throws {
+        var room = TestRoom(version: "1")
+        room.join(User.bob)
+        var fork = room.fork()
+        let shallow = room.send(type: "m.room.topic", stateKey: "", content: ["topic": "a"], sender: User.alice)
+        fork.message("padding", from: User.alice)
+        let deep = fork.send(type: "m.room.topic", stateKey: "", content: ["topic": "b"], sender: User.alice)
+        #expect(try room.resolved(with: fork)["m.room.topic"]?.eventID == deep.eventID)
+        #expect(try room.resolved(with: fork, rejected: [deep.eventID])["m.room.topic"]?.eventID == shallow.eventID)
+        #expect(try fork.resolved(with: room, rejected: [deep.eventID])["m.room.topic"]?.eventID == shallow.eventID)
+    }
+
+    @Test("a rejected unconflicted power levels event is not used to authorise the conflicted events")
+    func rejectedAuthEventIsUnknown() throws {
+        // Bob at 50 may set the topic under the power levels, but not without them (state_default 50,
+        // and with no power levels event only the creator has power).
+        var room = TestRoom(version: "1")
+        room.join(User.bob)
+        let promotion = room.setPowerLevels(users: [User.alice: 100, User.bob: 50], by: User.alice)
+        var fork = room.fork()
+        let alices = room.send(type: "m.room.topic", stateKey: "", content: ["topic": "a"], sender: User.alice)
+        fork.message("padding", from: User.alice)
+        let bobs = fork.send(type: "m.room.topic", stateKey: "", content: ["topic": "b"], sender: User.bob)
+        #expect(try room.resolved(with: fork)["m.room.topic"]?.eventID == bobs.eventID)
+        let resolved = try room.resolved(with: fork, rejected: [promotion.eventID])
+        #expect(resolved["m.room.topic"]?.eventID == alices.eventID)
+    }
+
+    /// Synapse's `_create_auth_events_from_maps` picks the auth events from the unconflicted state as
+    /// `_seperate` returned it, before `_resolve_with_state` moves a conflicted slot with a single known
+    /// event into the unconflicted state: that event decides the slot but authorises nothing.
+    @Test("a conflicted slot left with one known event does not authorise the other conflicted events")
+    func singleKnownEventIsNotAnAuthEvent() throws {
+        var room = TestRoom(version: "1")
+        room.join(User.bob)
+        var fork = room.fork()
+        // Alice hands her power to Bob, and Bob sets the topic.
+        let handover = room.setPowerLevels(users: [User.alice: 0, User.bob: 100], by: User.alice)
+        let bobs = room.send(type: "m.room.topic", stateKey: "", content: ["topic": "b"], sender: User.bob)
+        // Concurrently, other power levels (unknown to us) and a deeper topic by Alice.
+        let other = fork.setPowerLevels(users: [User.alice: 100], by: User.alice)
+        fork.message("padding", from: User.alice)
+        let alices = fork.send(type: "m.room.topic", stateKey: "", content: ["topic": "a"], sender: User.alice)
+        #expect(alices.depth > bobs.depth)
+        var events = room.allEvents
+        events[other.eventID] = nil
+
+        let resolved = try StateResolution.resolve([room.state, fork.state], provider: events, rules: room.rules)
+        #expect(resolved[TestRoom.slot("m.room.power_levels")] == handover.eventID)
+        // Checked without power levels, Alice (the creator) may set the topic; under the handover she may not.
+        #expect(resolved[TestRoom.slot("m.room.topic")] == alices.eventID)
+    }
 }
