@@ -1,5 +1,5 @@
 # Trellis developer entry points. Each target is a script in scripts/ so CI and people run the same thing.
-.PHONY: run stop test build vectors bench clean
+.PHONY: run stop test build vectors bench bench-synapse clean
 
 run:    ## build and start PostgreSQL, Redis, every worker and nginx on http://127.0.0.1:8008
 	@scripts/run.sh
@@ -22,3 +22,26 @@ bench:  ## build trellis-bench in release mode and run it (state resolution of t
 
 clean:  ## remove build output and local cluster state (stop first)
 	rm -rf .build .run .test-run
+
+# bench-synapse: resolves the bench room (room version 2, state resolution v2) with trellis-bench and with
+# Synapse's resolver used as a library (scripts/bench/synapse_state_res.py, which also checks both give the
+# same state), then prints both medians and the ratio Synapse/Trellis. SYNAPSE_PYTHON is a Python with
+# matrix-synapse installed, e.g. `python3 -m venv /tmp/synvenv && /tmp/synvenv/bin/pip install
+# matrix-synapse==1.163.2`. BENCH_PACKAGE builds from another Swift package path (a scratch copy).
+SYNAPSE_PYTHON ?= /tmp/synvenv/bin/python
+BENCH_PACKAGE ?= .
+BENCH_RUNS ?= 5
+bench-synapse:  ## state resolution of the bench room by Trellis and by Synapse as a library; prints the ratio
+	swift build -c release --package-path $(BENCH_PACKAGE) --product trellis-bench
+	@set -e; \
+	bin=$$(swift build -c release --package-path $(BENCH_PACKAGE) --show-bin-path); \
+	room=$$(mktemp "$${TMPDIR:-/tmp}/trellis-bench.XXXXXX"); \
+	trap 'rm -f "$$room"' EXIT; \
+	"$$bin/trellis-bench" --version 2 --runs 1 --export "$$room" > /dev/null; \
+	trellis=$$("$$bin/trellis-bench" --version 2 --runs $(BENCH_RUNS)); \
+	echo "$$trellis"; \
+	synapse=$$($(SYNAPSE_PYTHON) scripts/bench/synapse_state_res.py "$$room" --runs $(BENCH_RUNS)); \
+	echo "$$synapse"; \
+	t=$$(echo "$$trellis" | awk '/resolve wall time/ { print $$5 }'); \
+	s=$$(echo "$$synapse" | awk '/^MEDIAN_MS/ { print $$2 }'); \
+	awk -v t="$$t" -v s="$$s" 'BEGIN { printf "bench-synapse: Trellis %.1f ms, Synapse %.1f ms, Synapse/Trellis %.2f\n", t, s, s / t }'
