@@ -38,12 +38,13 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
             state: unconflicted, unconflictedCount: unconflicted.count, conflictedCount: 0,
             authDifferenceCount: 0, conflictedSubgraphCount: 0, fullConflictedCount: 0, powerEventCount: 0)
         guard !conflicted.isEmpty else { return result }
+        graph.reserveCapacity(states.reduce(0) { $0 + $1.count })
 
         // The full conflicted set: conflicted events, auth difference, conflicted subgraph; known events only.
         var conflictedNodes: [Node] = []
         for ids in conflicted.values { for id in ids { conflictedNodes.append(graph.node(id)) } }
         result.conflictedCount = conflictedNodes.count
-        let authDifference = authDifference(of: states, unconflicted: unconflicted)
+        let authDifference = authDifference(of: states, unconflicted: unconflicted, conflicted: conflicted.keys)
         result.authDifferenceCount = authDifference.count
         var full = NodeSet()
         for node in conflictedNodes { full.insert(node) }
@@ -53,7 +54,7 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
             result.conflictedSubgraphCount = subgraph.count
             for node in subgraph { full.insert(node) }
         }
-        let fullNodes = full.members.filter { graph.event($0) != nil }
+        let fullNodes = full.members.filter { graph.summary($0).isKnown }
         full = NodeSet(fullNodes)
         result.fullConflictedCount = fullNodes.count
 
@@ -93,14 +94,23 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
             }
             return ids
         }
+        // How many of the first state's slots each state has: when that is all of its slots, it has
+        // none the first state lacks.
+        var sharedSlotCounts = [Int](repeating: 0, count: states.count)
         for (key, id) in first {
-            if states.dropFirst().allSatisfy({ $0[key] == id }) {
+            var allSame = true
+            for index in states.indices.dropFirst() {
+                guard let other = states[index][key] else { allSame = false; continue }
+                sharedSlotCounts[index] += 1
+                if other != id { allSame = false }
+            }
+            if allSame {
                 unconflicted[key] = id
             } else {
                 conflicted[key] = conflictedIDs(key)
             }
         }
-        for state in states.dropFirst() {
+        for (index, state) in states.enumerated().dropFirst() where sharedSlotCounts[index] < state.count {
             for key in state.keys where first[key] == nil && conflicted[key] == nil {
                 conflicted[key] = conflictedIDs(key)
             }
@@ -114,17 +124,21 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
     ///
     /// A state's full auth chain is taken to include the state's own events, as the reference
     /// implementation does. The unconflicted events and their auth chains are in every full chain, so
-    /// they are walked once and excluded; then each state is walked from its other events, stopping at
-    /// that common part. The cost is linear in the size of the chains.
-    private mutating func authDifference(of states: [StateMap], unconflicted: StateMap) -> [Node] {
+    /// they are walked once and excluded; then each state is walked from its events in the `conflicted`
+    /// slots, stopping at that common part. The cost is linear in the size of the chains.
+    private mutating func authDifference(
+        of states: [StateMap], unconflicted: StateMap, conflicted: some Collection<StateKey>
+    ) -> [Node] {
         var seenCount: [Int32] = []
         var lastPass: [Int32] = []
         let common = Int32(-1)
-        var roots = unconflicted.values.map { graph.node($0) }
+        var roots: [Node] = []
+        roots.reserveCapacity(unconflicted.count)
+        for id in unconflicted.values { roots.append(graph.node(id)) }
         walk(pass: common, from: roots, skipping: common, seenCount: &seenCount, lastPass: &lastPass)
         for (pass, state) in states.enumerated() {
             roots.removeAll(keepingCapacity: true)
-            for (key, id) in state where unconflicted[key] != id { roots.append(graph.node(id)) }
+            for key in conflicted { if let id = state[key] { roots.append(graph.node(id)) } }
             walk(pass: Int32(pass + 1), from: roots, skipping: common, seenCount: &seenCount, lastPass: &lastPass)
         }
         let total = Int32(states.count)
@@ -165,12 +179,12 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
     private mutating func conflictedSubgraph(from conflicted: [Node]) -> [Node] {
         // Backwards: every auth ancestor of a conflicted event, recording the edges walked in reverse.
         var ancestors = NodeSet()
-        var children: [Node: [Node]] = [:]
+        var children = NodeTable<[Node]>(default: [])
         var stack = conflicted
         while let node = stack.popLast() {
             guard ancestors.insert(node) else { continue }
             for parent in graph.authNodes(node) {
-                children[parent, default: []].append(node)
+                children.append(node, at: parent)
                 stack.append(parent)
             }
         }
@@ -179,7 +193,7 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
         stack = conflicted
         while let node = stack.popLast() {
             guard subgraph.insert(node) else { continue }
-            stack.append(contentsOf: children[node] ?? [])
+            stack.append(contentsOf: children[node])
         }
         return subgraph.members
     }
@@ -204,56 +218,71 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
     /// Adds the auth ancestry of `powerEvents` within `full` and sorts the lot by reverse topological
     /// power ordering: Kahn's algorithm over auth edges, taking at each step the available event whose
     /// sender has the greatest power level, then the smallest `origin_server_ts`, then the smallest ID.
+    ///
+    /// The events taking part are numbered from 0 in the order they are found, and the sort works on
+    /// those numbers.
     private mutating func reverseTopologicalPowerSort(
         _ powerEvents: [Node], within full: NodeSet
     ) throws(StateResolutionError) -> [Node] {
-        // The graph: each event with its auth events that are in the full conflicted set.
-        var authEdges: [Node: [Node]] = [:]
+        // The events: the power events and their auth ancestors in the full conflicted set.
+        var members = NodeSet()
         var stack = powerEvents
         while let node = stack.popLast() {
-            guard authEdges[node] == nil else { continue }
-            var edges: [Node] = []
-            for parent in graph.authNodes(node) where full.contains(parent) && !edges.contains(parent) {
-                edges.append(parent)
-                if authEdges[parent] == nil { stack.append(parent) }
+            guard members.insert(node) else { continue }
+            for parent in graph.authNodes(node) where full.contains(parent) && !members.contains(parent) {
+                stack.append(parent)
             }
-            authEdges[node] = edges
+        }
+        let nodes = members.members
+        var position = NodeTable<Int32>(default: -1)
+        for (index, node) in nodes.enumerated() { position[node] = Int32(index) }
+
+        // The graph: each event's distinct auth events among them, and the reverse edges.
+        var remaining = [Int](repeating: 0, count: nodes.count)
+        var dependents = [[Int32]](repeating: [], count: nodes.count)
+        var keys: [PowerOrderKey] = []
+        keys.reserveCapacity(nodes.count)
+        for (index, node) in nodes.enumerated() {
+            var parents: [Int32] = []
+            for parent in graph.authNodes(node) where full.contains(parent) {
+                let parentIndex = position[parent]
+                if !parents.contains(parentIndex) { parents.append(parentIndex) }
+            }
+            remaining[index] = parents.count
+            for parent in parents { dependents[Int(parent)].append(Int32(index)) }
+            keys.append(powerOrderKey(of: node))
         }
 
-        typealias Key = PowerOrderKey
-        var keys: [Node: Key] = [:]
-        var remaining: [Node: Int] = [:]
-        var dependents: [Node: [Node]] = [:]
-        var heap = Heap<Key> { lhs, rhs in
+        var heap = Heap<Int32> { [keys] lhs, rhs in
+            let lhs = keys[Int(lhs)], rhs = keys[Int(rhs)]
             if lhs.power != rhs.power { return lhs.power > rhs.power }
             if lhs.timestamp != rhs.timestamp { return lhs.timestamp < rhs.timestamp }
             return precedes(lhs.id, rhs.id)
         }
-        for (node, edges) in authEdges {
-            let event = graph.event(node)!
-            let authEvents = graph.authNodes(node).compactMap { graph.event($0) }
-            let key = Key(node: node, power: SenderPowerLevel.of(event, authEvents: authEvents, rules: rules),
-                          timestamp: event.originServerTimestamp, id: event.eventID)
-            keys[node] = key
-            remaining[node] = edges.count
-            for parent in edges { dependents[parent, default: []].append(node) }
-            if edges.isEmpty { heap.push(key) }
-        }
+        for index in nodes.indices where remaining[index] == 0 { heap.push(Int32(index)) }
 
         var sorted: [Node] = []
-        sorted.reserveCapacity(authEdges.count)
+        sorted.reserveCapacity(nodes.count)
         while let next = heap.popMin() {
-            sorted.append(next.node)
-            for child in dependents[next.node] ?? [] {
-                remaining[child]! -= 1
-                if remaining[child] == 0 { heap.push(keys[child]!) }
+            sorted.append(nodes[Int(next)])
+            for child in dependents[Int(next)] {
+                remaining[Int(child)] -= 1
+                if remaining[Int(child)] == 0 { heap.push(child) }
             }
         }
-        guard sorted.count == authEdges.count else {
-            let cycle = remaining.filter { $0.value > 0 }.map { graph.id($0.key) }.sorted(by: precedes)
+        guard sorted.count == nodes.count else {
+            let cycle = nodes.indices.filter { remaining[$0] > 0 }.map { graph.id(nodes[$0]) }.sorted(by: precedes)
             throw .authEventCycle(cycle)
         }
         return sorted
+    }
+
+    /// The sender's power level as the event's own auth events give it, its timestamp and its ID.
+    private mutating func powerOrderKey(of node: Node) -> PowerOrderKey {
+        let event = graph.event(node)!
+        let authEvents = graph.authNodes(node).compactMap { graph.event($0) }
+        return PowerOrderKey(power: SenderPowerLevel.of(event, authEvents: authEvents, rules: rules),
+                             timestamp: event.originServerTimestamp, id: event.eventID)
     }
 
     // MARK: - Mainline ordering
@@ -268,7 +297,7 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
         var mainline: [Node] = []
         if let powerLevels {
             var current: Node? = graph.node(powerLevels)
-            guard graph.event(current!) != nil else { throw .missingEvent(powerLevels) }
+            guard graph.summary(current!).isKnown else { throw .missingEvent(powerLevels) }
             var seen = NodeSet()
             while let node = current, seen.insert(node) {
                 mainline.append(node)
@@ -276,31 +305,31 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
             }
         }
         // The oldest power levels event has position 1; events with no mainline ancestor, 0.
-        var depth: [Node: Int] = [:]
+        var depth = NodeTable<Int>(default: -1)
         for (offset, node) in mainline.reversed().enumerated() { depth[node] = offset + 1 }
 
-        var keyed: [(depth: Int, timestamp: Int64, id: EventID, node: Node)] = []
+        var keyed: [(depth: Int, timestamp: Int64, node: Node)] = []
         keyed.reserveCapacity(events.count)
         for node in events {
-            let event = graph.event(node)!
-            keyed.append((mainlineDepth(of: node, memo: &depth), event.originServerTimestamp, event.eventID, node))
+            keyed.append((mainlineDepth(of: node, memo: &depth), graph.summary(node).timestamp, node))
         }
-        keyed.sort { lhs, rhs in
+        keyed.sort { [graph] lhs, rhs in
             if lhs.depth != rhs.depth { return lhs.depth < rhs.depth }
             if lhs.timestamp != rhs.timestamp { return lhs.timestamp < rhs.timestamp }
-            return precedes(lhs.id, rhs.id)
+            return precedes(graph.id(lhs.node), graph.id(rhs.node))
         }
         return keyed.map(\.node)
     }
 
     /// The mainline position of the closest mainline event reached from `node` by following power
-    /// levels auth events; every event on the way is remembered in `memo`.
-    private mutating func mainlineDepth(of node: Node, memo: inout [Node: Int]) -> Int {
+    /// levels auth events; every event on the way is remembered in `memo` (-1 for not yet known).
+    private mutating func mainlineDepth(of node: Node, memo: inout NodeTable<Int>) -> Int {
         var path: [Node] = []
         var current: Node? = node
         var found = 0
         while let step = current {
-            if let known = memo[step] { found = known; break }
+            let known = memo[step]
+            if known >= 0 { found = known; break }
             path.append(step)
             current = powerLevelsAuthEvent(of: step)
             if path.count > graph.count { break }   // a cycle of power levels events: treat as no mainline
@@ -311,10 +340,7 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
 
     /// The first `m.room.power_levels` event among the auth events of `node`.
     private mutating func powerLevelsAuthEvent(of node: Node) -> Node? {
-        graph.authNodes(node).first { parent in
-            guard let event = graph.event(parent) else { return false }
-            return event.type == Slot.powerLevels.type && event.stateKey == ""
-        }
+        graph.authNodes(node).first { graph.summary($0).isPowerLevels }
     }
 
     // MARK: - Iterative auth checks
@@ -324,16 +350,19 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
     /// Rejected events are skipped, and are never used as auth events.
     private mutating func iterativeAuthChecks(_ events: [Node], state: inout OverlayState) {
         for node in events {
-            guard let event = graph.event(node), let slot = event.stateSlot, !rejected.contains(event.eventID)
+            guard let event = graph.event(node), let slot = event.stateSlot, !isRejected(event.eventID)
             else { continue }
+            let parents = graph.authNodes(node)
+            let authTypes = authorizer.authTypes(for: event, rules: rules)
             var authState: [StateKey: PDU] = [:]
-            for parent in graph.authNodes(node) {
-                if let auth = graph.event(parent), let authSlot = auth.stateSlot, !rejected.contains(auth.eventID) {
+            authState.reserveCapacity(parents.count + authTypes.count)
+            for parent in parents {
+                if let auth = graph.event(parent), let authSlot = auth.stateSlot, !isRejected(auth.eventID) {
                     authState[authSlot] = auth
                 }
             }
-            for key in authorizer.authTypes(for: event, rules: rules) {
-                guard let id = state[key], !rejected.contains(id), let auth = graph.event(graph.node(id))
+            for key in authTypes {
+                guard let id = state[key], !isRejected(id), let auth = graph.event(graph.node(id))
                 else { continue }
                 authState[key] = auth
             }
@@ -345,12 +374,16 @@ struct StateResolverV2<Provider: EventProvider, Authorizer: StateResolutionAutho
             }
         }
     }
+
+    /// Whether `id` was rejected by the auth rules before resolution (not hashed when none were).
+    private func isRejected(_ id: EventID) -> Bool {
+        !rejected.isEmpty && rejected.contains(id)
+    }
 }
 
 /// What the reverse topological power ordering compares: sender power (descending), then
 /// `origin_server_ts`, then event ID.
 struct PowerOrderKey {
-    let node: Int32
     let power: Int64
     let timestamp: Int64
     let id: EventID
@@ -371,7 +404,7 @@ struct OverlayState {
 
 /// A set of graph nodes that remembers insertion order.
 struct NodeSet {
-    private var set: Set<Int32> = []
+    private var isMember = NodeTable<Bool>(default: false)
     private(set) var members: [Int32] = []
 
     init() {}
@@ -380,13 +413,42 @@ struct NodeSet {
 
     var count: Int { members.count }
 
-    func contains(_ node: Int32) -> Bool { set.contains(node) }
+    func contains(_ node: Int32) -> Bool { isMember[node] }
 
     /// Inserts `node`; returns whether it was new.
     @discardableResult
     mutating func insert(_ node: Int32) -> Bool {
-        guard set.insert(node).inserted else { return false }
+        guard !isMember[node] else { return false }
+        isMember[node] = true
         members.append(node)
         return true
+    }
+}
+
+/// A value for every graph node, stored in an array by node number; nodes never set have `default`.
+struct NodeTable<Value> {
+    private var values: [Value] = []
+    private let defaultValue: Value
+
+    init(default defaultValue: Value) { self.defaultValue = defaultValue }
+
+    subscript(node: Int32) -> Value {
+        get { Int(node) < values.count ? values[Int(node)] : defaultValue }
+        set {
+            grow(toInclude: node)
+            values[Int(node)] = newValue
+        }
+    }
+
+    /// Appends `element` to the array of `node` in place.
+    mutating func append<Element>(_ element: Element, at node: Int32) where Value == [Element] {
+        grow(toInclude: node)
+        values[Int(node)].append(element)
+    }
+
+    private mutating func grow(toInclude node: Int32) {
+        guard Int(node) >= values.count else { return }
+        let count = max(Int(node) + 1, 2 * values.count)
+        values.append(contentsOf: repeatElement(defaultValue, count: count - values.count))
     }
 }
