@@ -28,7 +28,7 @@ struct GracefulShutdownTests {
 
         let url = "http://127.0.0.1:\(port)/slow"
         // Listening once any request gets an HTTP answer (the root path answers 404).
-        try await eventually(within: .seconds(10)) {
+        try await eventually(within: .seconds(60)) {
             try await Command.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
         }
         let request = Task { try await Command.run("/usr/bin/curl", ["-sS", "--max-time", "30", url]) }

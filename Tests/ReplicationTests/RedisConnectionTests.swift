@@ -128,8 +128,8 @@ struct RedisConnectionTests {
             let connection = server.connect()
             defer { connection.close() }
             try await connection.ping()
-            let started = ContinuousClock.now
             let task = Task {
+                // Without the interruption this would end after 30 s with a nil reply, not CancellationError.
                 try await connection.send(["XREAD", "BLOCK", "30000", "STREAMS", "idle", "$"], timeout: .seconds(60))
             }
             // Wait until the XREAD is actually blocked in Redis.
@@ -141,7 +141,6 @@ struct RedisConnectionTests {
             }
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
-            #expect(ContinuousClock.now - started < .seconds(10))
             // The connection reconnects for the next command.
             try await connection.ping()
         }

@@ -125,10 +125,13 @@ struct StreamReaderTests {
             try await waitUntil("the reader to block") {
                 (try await observer.send(["INFO", "clients"]).string ?? "").contains("blocked_clients:1")
             }
-            let cancelledAt = ContinuousClock.now
             task.cancel()
+            // Redis releases the blocked read well before its 60 s block timeout only if the reader
+            // interrupted it on cancellation.
+            try await waitUntil("the reader to stop blocking") {
+                (try await observer.send(["INFO", "clients"]).string ?? "").contains("blocked_clients:0")
+            }
             #expect(try await task.value == "ended")
-            #expect(ContinuousClock.now - cancelledAt < .seconds(5))
         }
     }
 }
