@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "RoomGraph", dependencies: ["MatrixCore", "MatrixEvents"], swiftSettings: swiftSettings),
         .target(name: "GoldenVectors", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixEvents", "RoomGraph"],
                 swiftSettings: swiftSettings),
+        // A seeded random number generator for reproducible tests.
+        .target(name: "SeededRandom", swiftSettings: swiftSettings),
         // Builders of synthetic rooms for RoomGraph tests and benchmarks.
         .target(name: "RoomGraphTesting", dependencies: ["RoomGraph", "MatrixEvents", "MatrixCore"],
                 swiftSettings: swiftSettings),
@@ -142,14 +144,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixCryptoTests", dependencies: ["MatrixCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
-        .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "HomeserverTesting"],
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "HomeserverTesting", "SeededRandom"],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "HomeserverHTTPTests",

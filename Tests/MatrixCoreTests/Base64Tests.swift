@@ -1,4 +1,5 @@
 import MatrixCore
+import SeededRandom
 import Testing
 
 @Suite("Unpadded Base64")

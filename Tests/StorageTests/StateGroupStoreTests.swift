@@ -2,6 +2,7 @@ import HomeserverTesting
 import Logging
 import PostgresNIO
 import Storage
+import SeededRandom
 import Testing
 
 @Suite("State group store")
@@ -208,23 +209,11 @@ struct StateGroupStoreTests {
 
     // MARK: - Property test
 
-    /// SplitMix64: a small seeded generator, so a failing sequence replays exactly.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("random delta sequences with branches match an in-memory model", arguments: [1, 2, 3] as [UInt64])
     func matchesModel(seed: UInt64) async throws {
         let maxDeltaDepth = 7
         try await Self.withStore(maxDeltaDepth: maxDeltaDepth) { database, store in
-            var random = SeededGenerator(state: seed)
+            var random = SplitMix64(seed: seed)
             let types = ["m.room.member", "m.room.topic", "m.room.power_levels", "org.example.custom"]
             // The model: every group's full state and expected delta depth.
             var states: [Int64: [StateSlotKey: String]] = [:]

@@ -2,6 +2,7 @@ import MatrixCore
 import MatrixEvents
 @testable import RoomGraph
 import RoomGraphTesting
+import SeededRandom
 import Testing
 
 /// A random room: a few users, a shared history, then two to four branches that each receive random
@@ -14,7 +15,7 @@ struct RandomRoom {
     let events: [EventID: PDU]
 
     init(seed: UInt64, version: RoomVersionID) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let users = (1...6).map { "@u\($0):example.org" }
         var room = TestRoom(version: version)
         let rules = room.rules
@@ -43,7 +44,7 @@ struct RandomRoom {
         self.events = events
     }
 
-    private static func randomStep(_ room: inout TestRoom, users: [String], random: inout SeededGenerator) {
+    private static func randomStep(_ room: inout TestRoom, users: [String], random: inout SplitMix64) {
         let actors = [User.alice] + users
         let actor = actors.randomElement(using: &random)!
         let target = users.randomElement(using: &random)!
@@ -77,7 +78,7 @@ struct StateResolutionPropertyTests {
         for seed in Self.seeds {
             let room = RandomRoom(seed: seed, version: version)
             let expected = try StateResolution.resolve(room.states, provider: room.events, rules: room.rules)
-            var random = SeededGenerator(seed: seed ^ 0xABCDEF)
+            var random = SplitMix64(seed: seed ^ 0xABCDEF)
             for _ in 0..<3 {
                 let shuffled = room.states.shuffled(using: &random)
                 let resolved = try StateResolution.resolve(shuffled, provider: room.events, rules: room.rules)
@@ -91,7 +92,7 @@ struct StateResolutionPropertyTests {
         for seed in Self.seeds {
             let room = RandomRoom(seed: seed, version: version)
             let expected = try StateResolution.resolve(room.states, provider: room.events, rules: room.rules)
-            var random = SeededGenerator(seed: seed ^ 0x5EED)
+            var random = SplitMix64(seed: seed ^ 0x5EED)
             let states = room.states.map { Self.rebuilt($0, random: &random) }
             let events = Self.rebuilt(room.events, random: &random)
             let resolved = try StateResolution.resolve(states, provider: events, rules: room.rules)
@@ -136,7 +137,7 @@ struct StateResolutionPropertyTests {
 
     /// The same entries inserted in a random order into a dictionary of random capacity, so that
     /// iteration order differs.
-    static func rebuilt<Key: Hashable, Value>(_ map: [Key: Value], random: inout SeededGenerator) -> [Key: Value] {
+    static func rebuilt<Key: Hashable, Value>(_ map: [Key: Value], random: inout SplitMix64) -> [Key: Value] {
         var result = [Key: Value](minimumCapacity: Int.random(in: map.count...(map.count * 4 + 8), using: &random))
         for (key, value) in map.shuffled(using: &random) { result[key] = value }
         return result
