@@ -83,14 +83,21 @@ let package = Package(
         ),
 
         // Domain services: no HTTP types, no SQL.
-        .target(name: "Homeserver", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixAPI"],
-                swiftSettings: swiftSettings),
+        .target(
+            name: "Homeserver",
+            dependencies: [
+                "MatrixCore", "MatrixCrypto", "MatrixAPI", "MatrixEvents", "RoomGraph", "Storage", "Replication",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // HTTP glue.
         .target(
             name: "HomeserverHTTP",
             dependencies: [
-                "MatrixCore", "MatrixAPI", "Homeserver",
+                "MatrixCore", "MatrixAPI", "MatrixEvents", "Homeserver", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +111,8 @@ let package = Package(
         .target(
             name: "HomeserverRuntime",
             dependencies: [
-                "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixCrypto",
+                "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixCrypto", "MatrixEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -45,6 +45,9 @@ redis:
 logging:
   level: info
   format: json
+# Local clusters let clients and benchmarks sign up (the shipped default is closed).
+accounts:
+  registration_enabled: true
 CONF
 fi
 

@@ -44,7 +44,8 @@ public struct WorkerServices {
         if kind.servesTraffic {
             let apiRouter = MatrixHTTPServer.makeRouter(settings: apiSettings)
             ops.register(on: apiRouter, includeMetrics: false)
-            Self.registerRoutes(of: kind, on: apiRouter, config: config, signingKey: signingKey)
+            try Self.registerRoutes(of: kind, on: apiRouter, config: config, signingKey: signingKey, database: database,
+                                    redis: redis, logger: logger)
             services.append(MatrixHTTPServer.makeApplication(router: apiRouter, settings: apiSettings, name: "api", logger: logger))
         }
         services.append(MatrixHTTPServer.makeApplication(router: opsRouter, settings: opsSettings, name: "ops", logger: logger))
@@ -70,11 +71,12 @@ public struct WorkerServices {
 
     /// The API routes each worker kind serves; everything else answers `404 M_UNRECOGNIZED`.
     static func registerRoutes(
-        of kind: WorkerKind, on router: Router<MatrixRequestContext>, config: TrellisConfig, signingKey: ServerSigningKey
-    ) {
+        of kind: WorkerKind, on router: Router<MatrixRequestContext>, config: TrellisConfig, signingKey: ServerSigningKey,
+        database: Database, redis: RedisConnection, logger: Logger
+    ) throws {
         switch kind {
         case .clientAPI:
-            ClientInfoRoutes(publicBaseURL: config.publicBaseURL, federationDelegate: config.federationDelegate)
+            try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: signingKey, logger: logger)
                 .register(on: router)
         case .federationReader:
             let publisher = ServerKeyPublisher(serverName: config.serverName, signingKey: signingKey)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -65,3 +66,29 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws,
+    /// with the error `body` threw (not postgres-nio's wrapper) passed on.
+    func transaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+}
+
+extension Database {
+    /// The database logger tagged with a query's label, as Synapse's `desc=` does.
+    func queryLogger(_ label: String) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "query"] = "\(label)"
+        return logger
+    }
+}
+
+/// The current time in milliseconds since the epoch, as Matrix timestamps are stored.
+func unixMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

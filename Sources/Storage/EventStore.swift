@@ -60,6 +60,28 @@ public struct PersistedEvent: Sendable, Equatable {
     public var outlier: Bool
 }
 
+extension PersistedEvent {
+    /// The `events` columns that `decode` reads, in its order.
+    static let columns = """
+        stream_ordering, event_id, room_id, type, state_key, sender, depth,
+        origin_server_ts, received_ts, json, rejected_reason, outlier
+        """
+
+    /// The events of rows selected with `columns`.
+    static func decode(_ rows: PostgresRowSequence) async throws -> [PersistedEvent] {
+        var events: [PersistedEvent] = []
+        let types = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool).self
+        for try await row in rows.decode(types) {
+            events.append(PersistedEvent(
+                streamPosition: row.0, eventID: row.1, roomID: row.2, type: row.3, stateKey: row.4,
+                sender: row.5, depth: row.6, originServerTimestamp: row.7, receivedTimestamp: row.8,
+                json: row.9, rejectedReason: row.10, outlier: row.11
+            ))
+        }
+        return events
+    }
+}
+
 /// Why `EventStore.persist` refused a batch. Nothing of the batch was stored.
 public enum EventPersistenceError: Error, Equatable, CustomStringConvertible {
     /// These event IDs are already stored, or appear twice in the batch.
@@ -117,23 +139,25 @@ public struct EventStore: Sendable {
         let repeated = events.map(\.eventID).filter { !seen.insert($0).inserted }
         guard repeated.isEmpty else { throw EventPersistenceError.duplicateEvents(repeated) }
 
-        let receivedTimestamp = Int64(Date().timeIntervalSince1970 * 1000)
-        do {
-            return try await database.client.withTransaction(logger: database.logger) { connection in
-                try await insertEdges(of: events, on: connection)
-                try await updateForwardExtremities(for: events, on: connection)
-                return try await insertEventsAllocatingPositions(events, receivedTimestamp: receivedTimestamp, on: connection)
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+        return try await database.transaction { connection in
+            try await persist(events, on: connection)
         }
+    }
+
+    /// `persist(_:)` inside the caller's transaction, which must commit right after it returns:
+    /// the last statement takes the stream head's row lock (see the type's documentation).
+    func persist(_ events: [NewEvent], on connection: PostgresConnection) async throws -> [PersistedEvent] {
+        let receivedTimestamp = unixMilliseconds()
+        try await insertEdges(of: events, on: connection)
+        try await updateForwardExtremities(for: events, on: connection)
+        return try await insertEventsAllocatingPositions(events, receivedTimestamp: receivedTimestamp, on: connection)
     }
 
     /// The last stream position whose event has committed; 0 before the first event.
     public func maxStreamPosition() async throws -> Int64 {
         let rows = try await database.client.query(
             "SELECT position FROM event_stream_head",
-            logger: logger("select_event_stream_head")
+            logger: database.queryLogger("select_event_stream_head")
         )
         for try await position in rows.decode(Int64.self) { return position }
         return 0
@@ -143,32 +167,19 @@ public struct EventStore: Sendable {
     public func events(after position: Int64, limit: Int) async throws -> [PersistedEvent] {
         let rows = try await database.client.query(
             """
-            SELECT stream_ordering, event_id, room_id, type, state_key, sender, depth,
-                   origin_server_ts, received_ts, json, rejected_reason, outlier
-            FROM events
-            WHERE stream_ordering > \(position)
-            ORDER BY stream_ordering
-            LIMIT \(limit)
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE stream_ordering > \(position) ORDER BY stream_ordering LIMIT \(limit)
             """,
-            logger: logger("select_events_after")
+            logger: database.queryLogger("select_events_after")
         )
-        var events: [PersistedEvent] = []
-        let columns = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool).self
-        for try await row in rows.decode(columns) {
-            events.append(PersistedEvent(
-                streamPosition: row.0, eventID: row.1, roomID: row.2, type: row.3, stateKey: row.4,
-                sender: row.5, depth: row.6, originServerTimestamp: row.7, receivedTimestamp: row.8,
-                json: row.9, rejectedReason: row.10, outlier: row.11
-            ))
-        }
-        return events
+        return try await PersistedEvent.decode(rows)
     }
 
     /// The current forward extremities of a room, sorted by event ID.
     public func forwardExtremities(of roomID: String) async throws -> [String] {
         let rows = try await database.client.query(
             "SELECT event_id FROM room_forward_extremities WHERE room_id = \(roomID) ORDER BY event_id",
-            logger: logger("select_forward_extremities")
+            logger: database.queryLogger("select_forward_extremities")
         )
         var eventIDs: [String] = []
         for try await eventID in rows.decode(String.self) { eventIDs.append(eventID) }
@@ -187,7 +198,7 @@ public struct EventStore: Sendable {
             SELECT * FROM unnest(\(edges.map(\.0))::text[], \(edges.map(\.1))::text[])
             ON CONFLICT DO NOTHING
             """,
-            logger: logger("insert_event_edges")
+            logger: database.queryLogger("insert_event_edges")
         )
     }
 
@@ -204,7 +215,7 @@ public struct EventStore: Sendable {
                 USING unnest(\(replaced.map(\.0))::text[], \(replaced.map(\.1))::text[]) AS p(room_id, event_id)
                 WHERE f.room_id = p.room_id AND f.event_id = p.event_id
                 """,
-                logger: logger("delete_forward_extremities")
+                logger: database.queryLogger("delete_forward_extremities")
             )
         }
 
@@ -223,7 +234,7 @@ public struct EventStore: Sendable {
             )
             ON CONFLICT DO NOTHING
             """,
-            logger: logger("insert_forward_extremities")
+            logger: database.queryLogger("insert_forward_extremities")
         )
     }
 
@@ -260,7 +271,7 @@ public struct EventStore: Sendable {
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id, stream_ordering
             """,
-            logger: logger("insert_events")
+            logger: database.queryLogger("insert_events")
         )
         var positions: [String: Int64] = [:]
         for try await (eventID, position) in rows.decode((String, Int64).self) { positions[eventID] = position }
@@ -282,10 +293,4 @@ public struct EventStore: Sendable {
         return persisted
     }
 
-    /// The database logger tagged with the query's label, as Synapse's `desc=` does.
-    private func logger(_ label: String) -> Logger {
-        var logger = database.logger
-        logger[metadataKey: "query"] = "\(label)"
-        return logger
-    }
 }

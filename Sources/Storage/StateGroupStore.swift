@@ -70,13 +70,9 @@ public struct StateGroupStore: Sendable {
     public func storeStateGroup(
         roomID: String, eventID: String, previous: Int64?, delta: [StateSlotKey: String?]
     ) async throws -> Int64 {
-        do {
-            return try await database.client.withTransaction(logger: database.logger) { connection in
-                try await storeStateGroup(roomID: roomID, eventID: eventID, previous: previous, delta: delta,
-                                          on: connection)
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+        try await database.transaction { connection in
+            try await storeStateGroup(roomID: roomID, eventID: eventID, previous: previous, delta: delta,
+                                      on: connection)
         }
     }
 
@@ -104,7 +100,7 @@ public struct StateGroupStore: Sendable {
     private func deltaDepth(of group: Int64, roomID: String, on connection: PostgresConnection) async throws -> Int {
         let rows = try await connection.query(
             "SELECT room_id, delta_depth FROM state_groups WHERE id = \(group)",
-            logger: logger("select_state_group_depth")
+            logger: database.queryLogger("select_state_group_depth")
         )
         for try await (groupRoomID, depth) in rows.decode((String, Int32).self) {
             guard groupRoomID == roomID else {
@@ -138,7 +134,7 @@ public struct StateGroupStore: Sendable {
             )
             SELECT id FROM grp
             """,
-            logger: logger("insert_state_group")
+            logger: database.queryLogger("insert_state_group")
         )
         for try await id in rows.decode(Int64.self) { return id }
         preconditionFailure("INSERT … RETURNING returned no row")
@@ -186,7 +182,7 @@ public struct StateGroupStore: Sendable {
             ) AS nearest
             WHERE event_id IS NOT NULL
             """,
-            logger: logger("select_state_group_state")
+            logger: database.queryLogger("select_state_group_state")
         )
         var state: [StateSlotKey: String] = [:]
         for try await (type, stateKey, eventID) in rows.decode((String, String, String).self) {
@@ -201,7 +197,7 @@ public struct StateGroupStore: Sendable {
     public func stateGroup(forEvent eventID: String) async throws -> Int64? {
         let rows = try await database.client.query(
             "SELECT state_group FROM event_to_state_groups WHERE event_id = \(eventID)",
-            logger: logger("select_event_state_group")
+            logger: database.queryLogger("select_event_state_group")
         )
         for try await group in rows.decode(Int64.self) { return group }
         return nil
@@ -221,16 +217,10 @@ public struct StateGroupStore: Sendable {
             INSERT INTO event_to_state_groups (event_id, state_group) VALUES (\(eventID), \(group))
             ON CONFLICT (event_id) DO UPDATE SET state_group = EXCLUDED.state_group
             """,
-            logger: logger("upsert_event_state_group")
+            logger: database.queryLogger("upsert_event_state_group")
         )
     }
 
-    /// The database logger tagged with the query's label, as Synapse's `desc=` does.
-    private func logger(_ label: String) -> Logger {
-        var logger = database.logger
-        logger[metadataKey: "query"] = "\(label)"
-        return logger
-    }
 }
 
 /// A slot's value in `insertGroup`: an event ID (snapshots) or an optional one (deltas).

@@ -16,6 +16,8 @@ public struct MatrixErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let challenge as AuthenticationChallenge {
+            return .json(challenge.body, status: .unauthorized)
         } catch {
             let (matrixError, isUnexpected) = MatrixError.from(error)
             if isUnexpected {

@@ -1,3 +1,4 @@
+import MatrixEvents
 import Logging
 import MatrixCore
 
@@ -29,6 +30,15 @@ extension TrellisConfig {
         if redis.database < 0 { problems.append("redis.database: must not be negative") }
         if limits.maxRequestBodyBytes < 1024 {
             problems.append("limits.max_request_body_bytes: must be at least 1024")
+        }
+        if accounts.minimumPasswordLength < 1 { problems.append("accounts.minimum_password_length: must be at least 1") }
+        if accounts.passwordHashOperations < 1 { problems.append("accounts.password_hash_operations: must be at least 1") }
+        if accounts.passwordHashMemoryKiB < 8 { problems.append("accounts.password_hash_memory_kib: must be at least 8") }
+        if accounts.refreshableAccessTokenLifetimeSeconds < 1 {
+            problems.append("accounts.refreshable_access_token_lifetime_seconds: must be at least 1")
+        }
+        if !RoomVersionID.stable.contains(RoomVersionID(rawValue: rooms.defaultVersion)) {
+            problems.append("rooms.default_version: '\(rooms.defaultVersion)' is not a stable room version (1 to 12)")
         }
         if Logger.Level(rawValue: logging.level) == nil {
             problems.append("logging.level: '\(logging.level)' is not one of trace, debug, info, notice, warning, error, critical")

@@ -19,6 +19,39 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var redis: Redis
     public var limits: Limits
     public var logging: Logging
+    public var accounts: Accounts
+    public var rooms: Rooms
+
+    /// Registration, passwords and tokens.
+    public struct Accounts: Codable, Sendable, Equatable {
+        /// Whether anyone may register through `POST /register` (with `m.login.dummy`).
+        public var registrationEnabled: Bool
+        public var minimumPasswordLength: Int
+        /// Argon2id passes over memory for new password hashes.
+        public var passwordHashOperations: Int
+        /// Argon2id memory per password hash, in KiB.
+        public var passwordHashMemoryKiB: Int
+        /// Lifetime of access tokens issued together with a refresh token.
+        public var refreshableAccessTokenLifetimeSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case registrationEnabled = "registration_enabled"
+            case minimumPasswordLength = "minimum_password_length"
+            case passwordHashOperations = "password_hash_operations"
+            case passwordHashMemoryKiB = "password_hash_memory_kib"
+            case refreshableAccessTokenLifetimeSeconds = "refreshable_access_token_lifetime_seconds"
+        }
+    }
+
+    /// Room creation.
+    public struct Rooms: Codable, Sendable, Equatable {
+        /// The version of rooms created without `room_version`.
+        public var defaultVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case defaultVersion = "default_version"
+        }
+    }
 
     /// This process: its instance name and where it listens.
     public struct Worker: Codable, Sendable, Equatable {
@@ -82,7 +115,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging
+        case worker, database, redis, limits, logging, accounts, rooms
     }
 
     /// The default of every key; a file only needs what differs.
@@ -115,5 +148,13 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         logging:
           level: info
           format: json
+        accounts:
+          registration_enabled: false
+          minimum_password_length: 8
+          password_hash_operations: 2
+          password_hash_memory_kib: 65536
+          refreshable_access_token_lifetime_seconds: 300
+        rooms:
+          default_version: "12"
         """
 }

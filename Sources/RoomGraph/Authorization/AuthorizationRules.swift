@@ -72,35 +72,6 @@ public enum AuthorizationRules {
     }
 }
 
-/// Event types the rules read.
-enum EventType {
-    static let create = "m.room.create"
-    static let member = "m.room.member"
-    static let powerLevels = "m.room.power_levels"
-    static let joinRules = "m.room.join_rules"
-    static let thirdPartyInvite = "m.room.third_party_invite"
-    static let aliases = "m.room.aliases"
-    static let redaction = "m.room.redaction"
-}
-
-/// `membership` values.
-enum Membership {
-    static let join = "join"
-    static let invite = "invite"
-    static let leave = "leave"
-    static let ban = "ban"
-    static let knock = "knock"
-}
-
-/// `join_rule` values.
-enum JoinRule {
-    static let `public` = "public"
-    static let invite = "invite"
-    static let knock = "knock"
-    static let restricted = "restricted"
-    static let knockRestricted = "knock_restricted"
-}
-
 enum ContentField {
     static let authorisingUser = "join_authorised_via_users_server"
     static let additionalCreators = "additional_creators"

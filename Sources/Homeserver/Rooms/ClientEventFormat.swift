@@ -1,0 +1,27 @@
+import Foundation
+import MatrixCore
+import Storage
+
+extension PersistedEvent {
+    /// The event in the client-server format: the PDU's client-visible fields plus `unsigned.age`.
+    ///
+    /// https://spec.matrix.org/v1.16/client-server-api/#room-event-format. `redacts` is copied to
+    /// the top level from the content (v11+) so older clients find it where they look.
+    public func clientEvent(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> JSONObject {
+        let pdu = try pdu()
+        var event: JSONObject = [
+            "event_id": .string(eventID),
+            "room_id": .string(roomID),
+            "sender": .string(sender),
+            "type": .string(type),
+            "origin_server_ts": .integer(originServerTimestamp),
+            "content": .object(pdu.content),
+        ]
+        if let stateKey { event["state_key"] = .string(stateKey) }
+        if let redacts = pdu.json["redacts"] ?? pdu.content["redacts"] { event["redacts"] = redacts }
+        var unsigned = pdu.json["unsigned"]?.objectValue ?? [:]
+        unsigned["age"] = .integer(max(0, now - receivedTimestamp))
+        event["unsigned"] = .object(unsigned)
+        return event
+    }
+}

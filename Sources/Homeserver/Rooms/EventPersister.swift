@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import MatrixCore
+import MatrixCrypto
+import MatrixEvents
+import Metrics
+import Replication
+import RoomGraph
+import Storage
+
+/// Creates local events: places them in the room DAG, signs them, checks them against the
+/// auth rules and persists them, one room at a time.
+///
+/// The path of every local event (DESIGN.md invariants 1, 3, 4, 5):
+/// 1. take the room's lock (``RoomStore/withRoomLock(_:_:)``), so one event of a room is
+///    appended at a time in the whole cluster while other rooms proceed in parallel;
+/// 2. return the earlier event when the client transaction was seen before;
+/// 3. `prev_events` are the forward extremities, `auth_events` the current state's events in
+///    the slots `AuthorizationRules.authTypes` names, `depth` one more than the deepest prev;
+/// 4. hash and sign (``EventBuilder``), then check the auth rules against those auth events,
+///    which for a local event are also the current state: a refused event is never stored;
+/// 5. write state group, current state, transaction ID and event in one transaction, the
+///    stream position last (see `EventStore`);
+/// 6. after `COMMIT`, announce the event on the events stream. Redis is only the wake-up:
+///    a failed `XADD` is logged, and readers catch up from PostgreSQL by position.
+public struct EventPersister: Sendable {
+    let rooms: RoomStore
+    let serverName: ServerName
+    let signingKey: ServerSigningKey
+    let publisher: StreamPublisher
+    let logger: Logger
+
+    /// The most prev events an event names; the rest stay extremities for the next one.
+    static let maximumPrevEvents = 10
+
+    private static let persisted = Counter(label: "trellis_events_persisted_total")
+    private static let persistDuration = Metrics.Timer(label: "trellis_event_persist_duration_seconds")
+
+    public init(rooms: RoomStore, serverName: ServerName, signingKey: ServerSigningKey, publisher: StreamPublisher,
+                logger: Logger) {
+        self.rooms = rooms
+        self.serverName = serverName
+        self.signingKey = signingKey
+        self.publisher = publisher
+        self.logger = logger
+    }
+
+    /// Creates a room of the given version with its create event and returns its ID.
+    ///
+    /// `content` is the create event's content from the client (`creation_content`); the server
+    /// sets `room_version` and, before v11, `creator`.
+    public func createRoom(
+        creator: UserID, rules: RoomVersionRules, content: JSONObject, isPublic: Bool
+    ) async throws -> (roomID: RoomID, createEvent: PersistedEvent) {
+        var content = content
+        content["room_version"] = .string(rules.id.rawValue)
+        if !rules.implicitRoomCreator { content["creator"] = .string(creator.description) }
+        let draft = EventDraft(type: EventType.create, stateKey: "", sender: creator, content: content)
+        let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
+
+        let explicitRoomID = rules.roomIDFromCreateEvent
+            ? nil : try RoomID(parsing: "!\(SecureToken.alphanumeric(18)):\(serverName)")
+        let pdu = try build(builder, draft, roomID: explicitRoomID, prevEvents: [], authEvents: [], depth: 1)
+        let roomID = try explicitRoomID ?? EventHashing.roomID(ofCreateEvent: pdu.json, rules: rules)
+        do {
+            try AuthorizationRules.checkAuthEvents(pdu, provider: [EventID: PDU](), rules: rules)
+        } catch {
+            throw MatrixError(.forbidden, error.message)
+        }
+
+        let event = try await timed {
+            try await rooms.withRoomLock(roomID.description) { room in
+                try await room.createRoom(version: rules.id.rawValue, creator: creator.description, isPublic: isPublic)
+                return try await room.append(newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
+                                             transaction: nil)
+            }
+        }
+        await announce(event)
+        return (roomID, event)
+    }
+
+    /// Creates `draft` in an existing room and returns it as persisted.
+    ///
+    /// Throws `M_NOT_FOUND` for an unknown room, `M_FORBIDDEN` when the auth rules refuse the
+    /// event, `M_TOO_LARGE` for an event over 64 KiB. With a `transaction` seen before, returns
+    /// the event of the first attempt and creates nothing.
+    public func send(
+        _ draft: EventDraft, in roomID: RoomID, transaction: ClientTransactionKey? = nil
+    ) async throws -> PersistedEvent {
+        if let transaction, let earlier = try await rooms.event(for: transaction) { return earlier }
+        let (event, isNew) = try await timed {
+            try await rooms.withRoomLock(roomID.description) { room -> (PersistedEvent, Bool) in
+                if let transaction, let earlier = try await room.event(for: transaction) { return (earlier, false) }
+                let pdu = try await prepare(draft, in: room, roomID: roomID)
+                let event = try await room.append(newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
+                                                  transaction: transaction)
+                return (event, true)
+            }
+        }
+        if isNew { await announce(event) }
+        return event
+    }
+
+    /// Builds the signed PDU of `draft` on top of the room's extremities and checks its auth.
+    private func prepare(_ draft: EventDraft, in room: RoomWriteTransaction, roomID: RoomID) async throws -> PDU {
+        guard let record = try await room.room(), let rules = RoomVersionRules.rules(for: RoomVersionID(record.roomVersion))
+        else { throw MatrixError(.notFound, "Unknown room \(roomID)") }
+
+        let extremities = try await room.forwardExtremities().prefix(Self.maximumPrevEvents)
+        let slots = AuthorizationRules.authTypes(
+            forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: rules
+        )
+        // From v12 the create event is named by the room ID instead of `auth_events`, but the
+        // rules still read it.
+        let createSlot = StateKey(type: EventType.create, stateKey: "")
+        let loaded = try await room.currentState(of: (slots + [createSlot]).map(StateSlotKey.init))
+            .values.map { try $0.pdu() }
+        let authState = loaded.filter { event in event.stateSlot.map(slots.contains) ?? false }
+        let prevEvents = try await room.events(extremities.map(\.eventID)).values.map { try $0.pdu() }
+        let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
+        let pdu = try build(
+            builder, draft, roomID: roomID,
+            prevEvents: try prevEvents.sorted { $0.eventID.description < $1.eventID.description }
+                .map { try EventReference(to: $0, rules: rules) },
+            authEvents: try authState.sorted { $0.eventID.description < $1.eventID.description }
+                .map { try EventReference(to: $0, rules: rules) },
+            depth: (extremities.map(\.depth).max() ?? 0) + 1
+        )
+        let authMap = Dictionary(loaded.compactMap { event in event.stateSlot.map { ($0, event) } },
+                                 uniquingKeysWith: { first, _ in first })
+        do {
+            try AuthorizationRules.check(pdu, authState: authMap, rules: rules)
+        } catch {
+            throw MatrixError(.forbidden, error.message)
+        }
+        return pdu
+    }
+
+    private func build(
+        _ builder: EventBuilder, _ draft: EventDraft, roomID: RoomID?, prevEvents: [EventReference],
+        authEvents: [EventReference], depth: Int64
+    ) throws -> PDU {
+        let pdu: PDU
+        do {
+            pdu = try builder.build(draft, roomID: roomID, prevEvents: prevEvents, authEvents: authEvents, depth: depth,
+                                    originServerTimestamp: Self.now())
+        } catch .notCanonicalJSON {
+            throw MatrixError(.badJSON, "Event content must be canonical JSON: integers only, no floats")
+        } catch {
+            throw MatrixError(.badJSON, "Invalid event: \(error)")
+        }
+        let size = try pdu.json.canonicalJSONBytes(strict: false).count
+        guard size <= AuthorizationRules.maximumEventSize else {
+            throw MatrixError(.tooLarge, "Event too large: \(size) bytes, the limit is \(AuthorizationRules.maximumEventSize)")
+        }
+        return pdu
+    }
+
+    private func newEvent(_ pdu: PDU, roomID: RoomID) throws -> NewEvent {
+        NewEvent(
+            eventID: pdu.eventID.description, roomID: roomID.description, type: pdu.type, stateKey: pdu.stateKey,
+            sender: pdu.sender.description, depth: pdu.depth, originServerTimestamp: pdu.originServerTimestamp,
+            prevEventIDs: pdu.prevEventIDs.map(\.description),
+            json: String(decoding: try pdu.json.canonicalJSONBytes(strict: false), as: UTF8.self)
+        )
+    }
+
+    private func stateChange(of pdu: PDU) -> (slot: StateSlotKey, membership: String?)? {
+        pdu.stateSlot.map { (StateSlotKey($0), pdu.type == EventType.member ? pdu.membership : nil) }
+    }
+
+    /// `XADD`s the event's position to the events stream; readers fetch the event from PostgreSQL.
+    private func announce(_ event: PersistedEvent) async {
+        Self.persisted.increment()
+        var fields = [
+            "position": String(event.streamPosition), "room_id": event.roomID, "event_id": event.eventID,
+            "type": event.type, "sender": event.sender,
+        ]
+        if let stateKey = event.stateKey { fields["state_key"] = stateKey }
+        do {
+            _ = try await publisher.publish(.events, fields: fields)
+        } catch {
+            logger.warning("could not announce event on the events stream; readers catch up from PostgreSQL",
+                           metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
+        }
+    }
+
+    private func timed<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            Self.persistDuration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000
+                                                   + elapsed.components.attoseconds / 1_000_000_000)
+        }
+        return try await body()
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import MatrixCore
+import MatrixEvents
+import Storage
+
+/// What a user may read of a room's timeline: events up to `upTo` (inclusive), by stream position.
+public struct RoomVisibility: Sendable, Equatable {
+    public var membership: String?
+    /// The last stream position the user may see; `Int64.max` while they are joined.
+    public var upTo: Int64
+}
+
+/// Messaging, state and membership in existing rooms, for local users.
+///
+/// Every read checks what the requester may see (``visibility(of:for:)``): members see the
+/// room; users who left see it up to their leave; `world_readable` rooms are open to all.
+public struct RoomService: Sendable {
+    let persister: EventPersister
+    let rooms: RoomStore
+    let profiles: ProfileService
+    let serverName: ServerName
+
+    public init(persister: EventPersister, rooms: RoomStore, profiles: ProfileService, serverName: ServerName) {
+        self.persister = persister
+        self.rooms = rooms
+        self.profiles = profiles
+        self.serverName = serverName
+    }
+
+    // MARK: - Sending
+
+    /// Sends a message event; retries with the same transaction return the first event.
+    public func send(
+        type: String, content: JSONObject, in roomID: RoomID, by requester: Requester, transactionID: String
+    ) async throws -> PersistedEvent {
+        let draft = EventDraft(type: type, sender: requester.userID, content: content)
+        return try await persister.send(draft, in: roomID, transaction: transactionKey(requester, transactionID))
+    }
+
+    /// Sets a state event. Setting the content the slot already has returns the existing event.
+    public func setState(
+        type: String, stateKey: String, content: JSONObject, in roomID: RoomID, by requester: Requester
+    ) async throws -> PersistedEvent {
+        if type == EventType.member {
+            throw MatrixError(.forbidden, "Use the membership endpoints to change m.room.member")
+        }
+        if let current = try await rooms.currentStateEvent(of: roomID.description, type: type, stateKey: stateKey),
+           current.sender == requester.userID.description, try current.pdu().content == content {
+            return current
+        }
+        return try await persister.send(
+            EventDraft(type: type, stateKey: stateKey, sender: requester.userID, content: content), in: roomID
+        )
+    }
+
+    /// Redacts an event; retries with the same transaction return the first redaction.
+    public func redact(
+        _ eventID: EventID, reason: String?, in roomID: RoomID, by requester: Requester, transactionID: String
+    ) async throws -> PersistedEvent {
+        var content: JSONObject = [:]
+        if let reason { content["reason"] = .string(reason) }
+        let draft = EventDraft(type: EventType.redaction, sender: requester.userID, content: content, redacts: eventID)
+        return try await persister.send(draft, in: roomID, transaction: transactionKey(requester, transactionID))
+    }
+
+    private func transactionKey(_ requester: Requester, _ transactionID: String) -> ClientTransactionKey {
+        ClientTransactionKey(userID: requester.userID.description, deviceID: requester.deviceID, transactionID: transactionID)
+    }
+
+    // MARK: - Membership
+
+    /// Joins a room this server knows, by ID or alias; returns the room ID.
+    public func join(_ roomIDOrAlias: String, by requester: Requester, reason: String? = nil) async throws -> RoomID {
+        let roomID = try await resolve(roomIDOrAlias)
+        guard try await rooms.room(roomID.description) != nil else {
+            throw MatrixError(.notFound, "No known servers: this server does not know the room")
+        }
+        if let (membership, _) = try await rooms.membership(of: requester.userID.description, in: roomID.description),
+           membership == Membership.join {
+            return roomID
+        }
+        try await setMembership(Membership.join, of: requester.userID, in: roomID, by: requester, reason: reason)
+        return roomID
+    }
+
+    /// Sends a membership change for `target`: invite, leave (leave or kick), ban, unban, knock.
+    public func setMembership(
+        _ membership: String, of target: UserID, in roomID: RoomID, by requester: Requester, reason: String? = nil,
+        extraContent: JSONObject = [:]
+    ) async throws {
+        guard try await rooms.room(roomID.description) != nil else {
+            throw MatrixError(.notFound, "Unknown room")
+        }
+        var content = try await profiles.memberContent(
+            for: target, membership: membership
+        ).filter(keys: membership == Membership.join || membership == Membership.invite || membership == Membership.knock
+                 ? ["membership", "displayname", "avatar_url"] : ["membership"])
+        if let reason { content["reason"] = .string(reason) }
+        for (key, value) in extraContent { content[key] = value }
+        _ = try await persister.send(
+            EventDraft(type: EventType.member, stateKey: target.description, sender: requester.userID, content: content),
+            in: roomID
+        )
+    }
+
+    /// Unbans a user: a leave that only a ban can precede (`403` otherwise).
+    public func unban(_ target: UserID, in roomID: RoomID, by requester: Requester, reason: String?) async throws {
+        guard let (membership, _) = try await rooms.membership(of: target.description, in: roomID.description),
+              membership == Membership.ban
+        else { throw MatrixError(.forbidden, "\(target) is not banned") }
+        try await setMembership(Membership.leave, of: target, in: roomID, by: requester, reason: reason)
+    }
+
+    /// A room ID, or the room an alias points to (`404 M_NOT_FOUND` for an unknown alias).
+    public func resolve(_ roomIDOrAlias: String) async throws -> RoomID {
+        if roomIDOrAlias.hasPrefix("#") {
+            guard let alias = try? RoomAlias(parsing: roomIDOrAlias) else {
+                throw MatrixError(.invalidParam, "Invalid room alias")
+            }
+            guard let roomID = try await rooms.roomID(forAlias: alias.description) else {
+                throw MatrixError(.notFound, "Room alias \(alias) not found")
+            }
+            return try RoomID(parsing: roomID)
+        }
+        guard let roomID = try? RoomID(parsing: roomIDOrAlias) else {
+            throw MatrixError(.invalidParam, "Invalid room ID or alias")
+        }
+        return roomID
+    }
+
+    // MARK: - Reading
+
+    /// What `userID` may see of the room, or `403 M_FORBIDDEN`.
+    public func visibility(of roomID: RoomID, for userID: UserID) async throws -> RoomVisibility {
+        let membership = try await rooms.membership(of: userID.description, in: roomID.description)
+        if membership?.membership == Membership.join {
+            return RoomVisibility(membership: Membership.join, upTo: .max)
+        }
+        if let visibility = try await rooms.currentStateEvent(of: roomID.description, type: EventType.historyVisibility,
+                                                              stateKey: ""),
+           try visibility.pdu().content["history_visibility"]?.stringValue == HistoryVisibility.worldReadable {
+            return RoomVisibility(membership: membership?.membership, upTo: .max)
+        }
+        if let (state, event) = membership, state == Membership.leave || state == Membership.ban,
+           try await rooms.firstJoinPosition(of: userID.description, in: roomID.description) != nil {
+            return RoomVisibility(membership: state, upTo: event.streamPosition)
+        }
+        throw MatrixError(.forbidden, "You aren't a member of the room and weren't previously a member of the room.")
+    }
+
+    /// One event of the room, if the requester may see it.
+    public func event(_ eventID: String, in roomID: RoomID, for userID: UserID) async throws -> PersistedEvent {
+        let visibility = try await visibility(of: roomID, for: userID)
+        guard let event = try await rooms.events([eventID])[eventID], event.roomID == roomID.description,
+              event.rejectedReason == nil, event.streamPosition <= visibility.upTo
+        else { throw MatrixError(.notFound, "Event not found.") }
+        return event
+    }
+
+    /// The room's current state (or, for a user who left, the state as it stands; Synapse
+    /// answers with the state at the leave, which needs the state-at-event reads of `/sync`).
+    public func state(of roomID: RoomID, for userID: UserID) async throws -> [PersistedEvent] {
+        _ = try await visibility(of: roomID, for: userID)
+        return try await rooms.currentStateEvents(of: roomID.description).sorted { $0.streamPosition < $1.streamPosition }
+    }
+
+    /// One slot of the room's current state, or `404 M_NOT_FOUND`.
+    public func stateEvent(type: String, stateKey: String, in roomID: RoomID, for userID: UserID) async throws -> PersistedEvent {
+        _ = try await visibility(of: roomID, for: userID)
+        guard let event = try await rooms.currentStateEvent(of: roomID.description, type: type, stateKey: stateKey) else {
+            throw MatrixError(.notFound, "Event not found.")
+        }
+        return event
+    }
+
+    /// The current member events, filtered by membership (`membership`, `not_membership`).
+    public func members(
+        of roomID: RoomID, for userID: UserID, membership: String?, notMembership: String?
+    ) async throws -> [PersistedEvent] {
+        _ = try await visibility(of: roomID, for: userID)
+        return try await rooms.memberEvents(of: roomID.description).filter { event in
+            let value = try event.pdu().membership
+            return (membership == nil || value == membership) && (notMembership == nil || value != notMembership)
+        }
+    }
+
+    /// A page of the timeline (`/messages`): events strictly after or before `from`, up to `limit`.
+    public func messages(
+        in roomID: RoomID, for userID: UserID, from: Int64?, to: Int64?, direction: TimelineDirection, limit: Int
+    ) async throws -> (events: [PersistedEvent], from: Int64, end: Int64?) {
+        let visibility = try await visibility(of: roomID, for: userID)
+        let start: Int64
+        switch direction {
+        case .backward: start = min(from ?? .max, visibility.upTo == .max ? .max : visibility.upTo + 1)
+        case .forward: start = from ?? 0
+        }
+        var events = try await rooms.timeline(of: roomID.description, from: start, to: to, direction: direction,
+                                              limit: limit)
+        events.removeAll { $0.streamPosition > visibility.upTo }
+        let end = events.count < limit ? nil : events.last?.streamPosition
+        return (events, start, end)
+    }
+
+    /// The rooms the user has joined.
+    public func joinedRooms(of userID: UserID) async throws -> [String] {
+        try await rooms.rooms(of: userID.description, membership: Membership.join)
+    }
+}

@@ -1,0 +1,199 @@
+import Homeserver
+import Hummingbird
+import MatrixAPI
+import MatrixCore
+import MatrixEvents
+import Storage
+
+/// Creating rooms, membership, sending, state and reading timelines.
+public struct RoomRoutes: Sendable {
+    let creator: RoomCreator
+    let rooms: RoomService
+
+    /// The largest `limit` of `/messages`.
+    static let maximumPageSize = 1000
+
+    public init(creator: RoomCreator, rooms: RoomService) {
+        self.creator = creator
+        self.rooms = rooms
+    }
+
+    public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
+        for group in router.clientGroups(authenticatedBy: authentication) {
+            group.post("createRoom") { request, context in
+                let requester = try context.requireRequester()
+                let (roomID, alias) = try await creator.createRoom(
+                    CreateRoomRequest(json: try await request.jsonObject()), by: requester.userID
+                )
+                var response: JSONObject = ["room_id": .string(roomID.description)]
+                if let alias { response["room_alias"] = .string(alias.description) }
+                return response
+            }
+            group.get("joined_rooms") { _, context in
+                let joined = try await rooms.joinedRooms(of: try context.requireRequester().userID)
+                return ["joined_rooms": .array(joined.map(JSONValue.string))] as JSONObject
+            }
+            registerMembership(on: group)
+            registerSending(on: group)
+            registerReading(on: group)
+        }
+    }
+
+    private func registerMembership(on group: RouterGroup<MatrixRequestContext>) {
+        group.post("join/:roomIdOrAlias") { request, context in
+            let body = try await request.jsonObjectOrEmpty()
+            let roomID = try await rooms.join(try context.pathParameter("roomIdOrAlias"), by: try context.requireRequester(),
+                                              reason: try body.string("reason"))
+            return ["room_id": .string(roomID.description)] as JSONObject
+        }
+        group.post("rooms/:roomId/join") { request, context in
+            let body = try await request.jsonObjectOrEmpty()
+            let roomID = try await rooms.join(try context.roomID().description, by: try context.requireRequester(),
+                                              reason: try body.string("reason"))
+            return ["room_id": .string(roomID.description)] as JSONObject
+        }
+        group.post("knock/:roomIdOrAlias") { request, context in
+            let requester = try context.requireRequester()
+            let body = try await request.jsonObjectOrEmpty()
+            let roomID = try await rooms.resolve(try context.pathParameter("roomIdOrAlias"))
+            try await rooms.setMembership(Membership.knock, of: requester.userID, in: roomID, by: requester,
+                                          reason: try body.string("reason"))
+            return ["room_id": .string(roomID.description)] as JSONObject
+        }
+        group.post("rooms/:roomId/leave") { request, context in
+            let requester = try context.requireRequester()
+            let body = try await request.jsonObjectOrEmpty()
+            try await rooms.setMembership(Membership.leave, of: requester.userID, in: try context.roomID(), by: requester,
+                                          reason: try body.string("reason"))
+            return JSONObject()
+        }
+        group.post("rooms/:roomId/forget") { _, context in
+            let requester = try context.requireRequester()
+            let visibility = try? await rooms.visibility(of: try context.roomID(), for: requester.userID)
+            if visibility?.membership == Membership.join {
+                throw MatrixError(.badState, "You must leave the room before forgetting it")
+            }
+            return JSONObject()
+        }
+        let targeted: [(String, String)] = [
+            ("invite", Membership.invite), ("kick", Membership.leave), ("ban", Membership.ban),
+        ]
+        for (action, membership) in targeted {
+            group.post("rooms/:roomId/\(action)") { request, context in
+                let body = try await request.jsonObject()
+                guard let target = try? UserID(parsing: try body.requiredString("user_id")) else {
+                    throw MatrixError(.invalidParam, "Invalid user_id")
+                }
+                try await rooms.setMembership(membership, of: target, in: try context.roomID(),
+                                              by: try context.requireRequester(), reason: try body.string("reason"))
+                return JSONObject()
+            }
+        }
+        group.post("rooms/:roomId/unban") { request, context in
+            let body = try await request.jsonObject()
+            guard let target = try? UserID(parsing: try body.requiredString("user_id")) else {
+                throw MatrixError(.invalidParam, "Invalid user_id")
+            }
+            try await rooms.unban(target, in: try context.roomID(), by: try context.requireRequester(),
+                                  reason: try body.string("reason"))
+            return JSONObject()
+        }
+    }
+
+    private func registerSending(on group: RouterGroup<MatrixRequestContext>) {
+        group.put("rooms/:roomId/send/:eventType/:txnId") { request, context in
+            let event = try await rooms.send(
+                type: try context.pathParameter("eventType"), content: try await request.jsonObject(),
+                in: try context.roomID(), by: try context.requireRequester(),
+                transactionID: try context.pathParameter("txnId")
+            )
+            return ["event_id": .string(event.eventID)] as JSONObject
+        }
+        for path in ["rooms/:roomId/state/:eventType", "rooms/:roomId/state/:eventType/:stateKey"] {
+            group.put(RouterPath(path)) { request, context in
+                let event = try await rooms.setState(
+                    type: try context.pathParameter("eventType"),
+                    stateKey: (try? context.pathParameter("stateKey")) ?? "",
+                    content: try await request.jsonObject(), in: try context.roomID(), by: try context.requireRequester()
+                )
+                return ["event_id": .string(event.eventID)] as JSONObject
+            }
+            group.get(RouterPath(path)) { request, context in
+                let event = try await rooms.stateEvent(
+                    type: try context.pathParameter("eventType"),
+                    stateKey: (try? context.pathParameter("stateKey")) ?? "",
+                    in: try context.roomID(), for: try context.requireRequester().userID
+                )
+                if request.uri.queryParameters.get("format") == "event" { return try event.clientEvent() }
+                return try event.pdu().content
+            }
+        }
+        group.put("rooms/:roomId/redact/:eventId/:txnId") { request, context in
+            guard let target = try? EventID(parsing: try context.pathParameter("eventId")) else {
+                throw MatrixError(.invalidParam, "Invalid event ID")
+            }
+            let body = try await request.jsonObjectOrEmpty()
+            let event = try await rooms.redact(
+                target, reason: try body.string("reason"), in: try context.roomID(), by: try context.requireRequester(),
+                transactionID: try context.pathParameter("txnId")
+            )
+            return ["event_id": .string(event.eventID)] as JSONObject
+        }
+    }
+
+    private func registerReading(on group: RouterGroup<MatrixRequestContext>) {
+        group.get("rooms/:roomId/state") { _, context in
+            let events = try await rooms.state(of: try context.roomID(), for: try context.requireRequester().userID)
+            return JSONValue.array(try events.map { .object(try $0.clientEvent()) })
+        }
+        group.get("rooms/:roomId/event/:eventId") { _, context in
+            try await rooms.event(try context.pathParameter("eventId"), in: try context.roomID(),
+                                  for: try context.requireRequester().userID).clientEvent()
+        }
+        group.get("rooms/:roomId/members") { request, context in
+            let query = request.uri.queryParameters
+            let events = try await rooms.members(
+                of: try context.roomID(), for: try context.requireRequester().userID,
+                membership: query.get("membership"), notMembership: query.get("not_membership")
+            )
+            return ["chunk": .array(try events.map { .object(try $0.clientEvent()) })] as JSONObject
+        }
+        group.get("rooms/:roomId/joined_members") { _, context in
+            let events = try await rooms.members(of: try context.roomID(), for: try context.requireRequester().userID,
+                                                 membership: Membership.join, notMembership: nil)
+            var joined: JSONObject = [:]
+            for event in events {
+                let content = try event.pdu().content
+                var profile: JSONObject = [:]
+                if let name = content["displayname"], name != .null { profile["display_name"] = name }
+                if let avatar = content["avatar_url"], avatar != .null { profile["avatar_url"] = avatar }
+                joined[event.stateKey ?? ""] = .object(profile)
+            }
+            return ["joined": .object(joined)] as JSONObject
+        }
+        group.get("rooms/:roomId/messages") { request, context in
+            let query = request.uri.queryParameters
+            let direction: TimelineDirection
+            switch query.get("dir") ?? "b" {
+            case "b": direction = .backward
+            case "f": direction = .forward
+            default: throw MatrixError(.invalidParam, "dir must be 'b' or 'f'")
+            }
+            let limit = try query.get("limit").map { text throws -> Int in
+                guard let value = Int(text), value >= 0 else { throw MatrixError(.invalidParam, "Invalid limit") }
+                return min(value, Self.maximumPageSize)
+            } ?? 10
+            let page = try await rooms.messages(
+                in: try context.roomID(), for: try context.requireRequester().userID,
+                from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
+                direction: direction, limit: limit
+            )
+            var response: JSONObject = [
+                "chunk": .array(try page.events.map { .object(try $0.clientEvent()) }),
+                "start": .string(TimelineToken.encode(page.from == .max ? page.events.first.map { $0.streamPosition + 1 } ?? 0 : page.from)),
+            ]
+            if let end = page.end { response["end"] = .string(TimelineToken.encode(end)) }
+            return response
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Homeserver
+import Hummingbird
+import MatrixCore
+
+/// Authenticates the request's access token and puts the requester into the context.
+///
+/// The token comes from `Authorization: Bearer …` or, for older clients, the `access_token`
+/// query parameter. No token: `401 M_MISSING_TOKEN`; an unknown or expired one:
+/// `401 M_UNKNOWN_TOKEN` with `soft_logout`.
+public struct AccessTokenMiddleware: RouterMiddleware {
+    public typealias Context = MatrixRequestContext
+    let accounts: AccountService
+
+    public init(accounts: AccountService) {
+        self.accounts = accounts
+    }
+
+    public func handle(
+        _ request: Request, context: MatrixRequestContext,
+        next: (Request, MatrixRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let token = Self.accessToken(of: request) else {
+            throw MatrixError(.missingToken, "Missing access token")
+        }
+        var context = context
+        context.requester = try await accounts.authenticate(accessToken: token)
+        return try await next(request, context)
+    }
+
+    /// The bearer token of the `Authorization` header, else the `access_token` query parameter.
+    static func accessToken(of request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+            return nil
+        }
+        return request.uri.queryParameters.get("access_token")
+    }
+}

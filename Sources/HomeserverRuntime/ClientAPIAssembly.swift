@@ -1,0 +1,60 @@
+import Homeserver
+import HomeserverHTTP
+import Hummingbird
+import Logging
+import MatrixCore
+import MatrixCrypto
+import MatrixEvents
+import Replication
+import Storage
+
+/// Builds the client API's services from the configuration and registers its routes.
+public struct ClientAPIAssembly {
+    let config: TrellisConfig
+    let database: Database
+    let redis: RedisConnection
+    let signingKey: ServerSigningKey
+    let logger: Logger
+
+    public init(config: TrellisConfig, database: Database, redis: RedisConnection, signingKey: ServerSigningKey,
+                logger: Logger) {
+        self.config = config
+        self.database = database
+        self.redis = redis
+        self.signingKey = signingKey
+        self.logger = logger
+    }
+
+    public func register(on router: Router<MatrixRequestContext>) throws {
+        let serverName = try ServerName(parsing: config.serverName)
+        let accountStore = AccountStore(database: database)
+        let roomStore = RoomStore(database: database, stateGroups: StateGroupStore(database: database))
+        let accounts = AccountService(store: accountStore, settings: accountSettings(serverName: serverName), logger: logger)
+        let persister = EventPersister(rooms: roomStore, serverName: serverName, signingKey: signingKey,
+                                       publisher: StreamPublisher(connection: redis), logger: logger)
+        let profiles = ProfileService(accounts: accountStore, rooms: roomStore, persister: persister, logger: logger)
+        let creator = RoomCreator(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName,
+                                  defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
+        let rooms = RoomService(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName)
+        let authentication = AccessTokenMiddleware(accounts: accounts)
+
+        ClientInfoRoutes(publicBaseURL: config.publicBaseURL, federationDelegate: config.federationDelegate)
+            .register(on: router)
+        AccountRoutes(accounts: accounts).register(on: router, authentication: authentication)
+        RoomRoutes(creator: creator, rooms: rooms).register(on: router, authentication: authentication)
+        ProfileRoutes(profiles: profiles).register(on: router, authentication: authentication)
+        DirectoryRoutes(directory: RoomDirectory(rooms: roomStore, serverName: serverName))
+            .register(on: router, authentication: authentication)
+    }
+
+    private func accountSettings(serverName: ServerName) -> AccountSettings {
+        AccountSettings(
+            serverName: serverName,
+            registrationEnabled: config.accounts.registrationEnabled,
+            passwordHasher: PasswordHasher(operationsLimit: config.accounts.passwordHashOperations,
+                                           memoryLimitBytes: config.accounts.passwordHashMemoryKiB * 1024),
+            minimumPasswordLength: config.accounts.minimumPasswordLength,
+            refreshableTokenLifetimeMilliseconds: Int64(config.accounts.refreshableAccessTokenLifetimeSeconds) * 1000
+        )
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A row of `users`.
+public struct UserRecord: Sendable, Equatable {
+    public var userID: String
+    public var passwordHash: String?
+    public var isAdmin: Bool
+    public var deactivated: Bool
+    public var userType: String?
+    public var displayName: String?
+    public var avatarURL: String?
+    /// Milliseconds since the epoch.
+    public var createdTimestamp: Int64
+}
+
+/// A row of `devices`.
+public struct DeviceRecord: Sendable, Equatable {
+    public var deviceID: String
+    public var displayName: String?
+    public var lastSeenTimestamp: Int64?
+    public var lastSeenIP: String?
+}
+
+/// What an access token stands for.
+public struct TokenOwner: Sendable, Equatable {
+    public var userID: String
+    public var deviceID: String
+    public var isAdmin: Bool
+    public var deactivated: Bool
+    /// When the token expires (ms since the epoch); `nil` for tokens that do not.
+    public var expiresTimestamp: Int64?
+}
+
+/// Users, their third-party IDs, devices and access tokens. Tokens are stored hashed: every
+/// method takes the token's digest, never the token.
+public struct AccountStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: - Users
+
+    /// Creates a user; `false` when the user ID is taken (compared case-insensitively).
+    public func createUser(
+        _ userID: String, passwordHash: String?, isAdmin: Bool = false, userType: String? = nil,
+        displayName: String? = nil
+    ) async throws -> Bool {
+        let rows = try await database.client.query(
+            """
+            INSERT INTO users (user_id, password_hash, is_admin, user_type, displayname, created_ts)
+            VALUES (\(userID), \(passwordHash), \(isAdmin), \(userType), \(displayName), \(unixMilliseconds()))
+            ON CONFLICT DO NOTHING RETURNING user_id
+            """,
+            logger: database.queryLogger("insert_user")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The user's row; `nil` for an unknown user.
+    public func user(_ userID: String) async throws -> UserRecord? {
+        let rows = try await database.client.query(
+            "SELECT \(unescaped: Self.userColumns) FROM users WHERE user_id = \(userID)",
+            logger: database.queryLogger("select_user")
+        )
+        return try await Self.decodeUsers(rows).first
+    }
+
+    /// Whether a user ID is taken, ignoring case as Synapse does.
+    public func userExists(caseInsensitive userID: String) async throws -> Bool {
+        let rows = try await database.client.query(
+            "SELECT 1 FROM users WHERE lower(user_id) = lower(\(userID))",
+            logger: database.queryLogger("select_user_exists")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// A page of users ordered by user ID, after `from` (exclusive), optionally only those whose
+    /// ID or display name contains `search` and only active ones.
+    public func users(after from: String?, limit: Int, search: String?, includeDeactivated: Bool) async throws -> [UserRecord] {
+        let pattern = search.map { "%" + $0.lowercased() + "%" }
+        let rows = try await database.client.query(
+            """
+            SELECT \(unescaped: Self.userColumns) FROM users
+            WHERE user_id > \(from ?? "")
+              AND (\(pattern == nil) OR lower(user_id) LIKE \(pattern ?? "") OR lower(displayname) LIKE \(pattern ?? ""))
+              AND (\(includeDeactivated) OR NOT deactivated)
+            ORDER BY user_id LIMIT \(limit)
+            """,
+            logger: database.queryLogger("select_users_page")
+        )
+        return try await Self.decodeUsers(rows)
+    }
+
+    /// The number of users matching the filter of ``users(after:limit:search:includeDeactivated:)``.
+    public func userCount(search: String?, includeDeactivated: Bool) async throws -> Int {
+        let pattern = search.map { "%" + $0.lowercased() + "%" }
+        let rows = try await database.client.query(
+            """
+            SELECT count(*) FROM users
+            WHERE (\(pattern == nil) OR lower(user_id) LIKE \(pattern ?? "") OR lower(displayname) LIKE \(pattern ?? ""))
+              AND (\(includeDeactivated) OR NOT deactivated)
+            """,
+            logger: database.queryLogger("count_users")
+        )
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    public func setPasswordHash(_ hash: String?, for userID: String) async throws {
+        try await update("password_hash", to: hash, for: userID)
+    }
+
+    public func setDisplayName(_ name: String?, for userID: String) async throws {
+        try await update("displayname", to: name, for: userID)
+    }
+
+    public func setAvatarURL(_ url: String?, for userID: String) async throws {
+        try await update("avatar_url", to: url, for: userID)
+    }
+
+    public func setAdmin(_ isAdmin: Bool, for userID: String) async throws {
+        try await database.client.query(
+            "UPDATE users SET is_admin = \(isAdmin) WHERE user_id = \(userID)",
+            logger: database.queryLogger("update_user_admin")
+        )
+    }
+
+    /// Marks a user deactivated (or active again).
+    public func setDeactivated(_ deactivated: Bool, for userID: String) async throws {
+        try await database.client.query(
+            "UPDATE users SET deactivated = \(deactivated) WHERE user_id = \(userID)",
+            logger: database.queryLogger("update_user_deactivated")
+        )
+    }
+
+    private func update(_ column: String, to value: String?, for userID: String) async throws {
+        try await database.client.query(
+            "UPDATE users SET \(unescaped: column) = \(value) WHERE user_id = \(userID)",
+            logger: database.queryLogger("update_user_\(column)")
+        )
+    }
+
+    // MARK: - Third-party identifiers
+
+    /// The user's third-party identifiers as `(medium, address, validated, added)`.
+    public func threepids(of userID: String) async throws -> [(medium: String, address: String, validated: Int64, added: Int64)] {
+        let rows = try await database.client.query(
+            """
+            SELECT medium, address, validated_ts, added_ts FROM user_threepids
+            WHERE user_id = \(userID) ORDER BY medium, address
+            """,
+            logger: database.queryLogger("select_threepids")
+        )
+        var threepids: [(String, String, Int64, Int64)] = []
+        for try await row in rows.decode((String, String, Int64, Int64).self) { threepids.append(row) }
+        return threepids
+    }
+
+    /// Replaces the user's third-party identifiers.
+    public func replaceThreepids(of userID: String, with threepids: [(medium: String, address: String)]) async throws {
+        try await database.transaction { connection in
+            try await connection.query(
+                "DELETE FROM user_threepids WHERE user_id = \(userID)", logger: database.queryLogger("delete_threepids")
+            )
+            guard !threepids.isEmpty else { return }
+            let now = unixMilliseconds()
+            try await connection.query(
+                """
+                INSERT INTO user_threepids (user_id, medium, address, validated_ts, added_ts)
+                SELECT \(userID), t.medium, t.address, \(now), \(now)
+                FROM unnest(\(threepids.map(\.medium))::text[], \(threepids.map(\.address))::text[]) AS t(medium, address)
+                ON CONFLICT (medium, address) DO UPDATE SET user_id = EXCLUDED.user_id
+                """,
+                logger: database.queryLogger("insert_threepids")
+            )
+        }
+    }
+
+    // MARK: - Devices
+
+    /// Creates the device, or updates its display name when given and it exists.
+    public func upsertDevice(userID: String, deviceID: String, displayName: String?) async throws {
+        try await database.client.query(
+            """
+            INSERT INTO devices (user_id, device_id, display_name, created_ts)
+            VALUES (\(userID), \(deviceID), \(displayName), \(unixMilliseconds()))
+            ON CONFLICT (user_id, device_id)
+            DO UPDATE SET display_name = COALESCE(EXCLUDED.display_name, devices.display_name)
+            """,
+            logger: database.queryLogger("upsert_device")
+        )
+    }
+
+    /// The user's devices, sorted by device ID.
+    public func devices(of userID: String) async throws -> [DeviceRecord] {
+        let rows = try await database.client.query(
+            """
+            SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices
+            WHERE user_id = \(userID) ORDER BY device_id
+            """,
+            logger: database.queryLogger("select_devices")
+        )
+        var devices: [DeviceRecord] = []
+        for try await row in rows.decode((String, String?, Int64?, String?).self) {
+            devices.append(DeviceRecord(deviceID: row.0, displayName: row.1, lastSeenTimestamp: row.2, lastSeenIP: row.3))
+        }
+        return devices
+    }
+
+    /// Sets a device's display name; `false` when the device does not exist.
+    public func renameDevice(userID: String, deviceID: String, displayName: String?) async throws -> Bool {
+        let rows = try await database.client.query(
+            """
+            UPDATE devices SET display_name = \(displayName)
+            WHERE user_id = \(userID) AND device_id = \(deviceID) RETURNING device_id
+            """,
+            logger: database.queryLogger("update_device_name")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Deletes devices and, through the foreign key, their access tokens.
+    public func deleteDevices(userID: String, deviceIDs: [String]) async throws {
+        try await database.client.query(
+            "DELETE FROM devices WHERE user_id = \(userID) AND device_id = ANY(\(deviceIDs)::text[])",
+            logger: database.queryLogger("delete_devices")
+        )
+    }
+
+    /// Deletes every device of the user except `keeping`, and their tokens.
+    public func deleteAllDevices(userID: String, except keeping: String? = nil) async throws {
+        try await database.client.query(
+            "DELETE FROM devices WHERE user_id = \(userID) AND device_id IS DISTINCT FROM \(keeping)",
+            logger: database.queryLogger("delete_all_devices")
+        )
+    }
+
+    /// Records when and from where a device was last used.
+    public func touchDevice(userID: String, deviceID: String, ip: String?) async throws {
+        try await database.client.query(
+            """
+            UPDATE devices SET last_seen_ts = \(unixMilliseconds()), last_seen_ip = \(ip)
+            WHERE user_id = \(userID) AND device_id = \(deviceID)
+            """,
+            logger: database.queryLogger("touch_device")
+        )
+    }
+
+    // MARK: - Access tokens
+
+    /// Stores an access token's digest for a device (which must exist).
+    public func insertAccessToken(
+        digest: String, userID: String, deviceID: String, expiresTimestamp: Int64? = nil, refreshDigest: String? = nil
+    ) async throws {
+        try await database.client.query(
+            """
+            INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, expires_ts, refresh_token_hash)
+            VALUES (\(digest), \(userID), \(deviceID), \(unixMilliseconds()), \(expiresTimestamp), \(refreshDigest))
+            """,
+            logger: database.queryLogger("insert_access_token")
+        )
+    }
+
+    /// Who an access token belongs to; `nil` for an unknown token.
+    public func owner(ofToken digest: String) async throws -> TokenOwner? {
+        let rows = try await database.client.query(
+            """
+            SELECT t.user_id, t.device_id, u.is_admin, u.deactivated, t.expires_ts
+            FROM access_tokens AS t JOIN users AS u USING (user_id) WHERE t.token_hash = \(digest)
+            """,
+            logger: database.queryLogger("select_token_owner")
+        )
+        for try await row in rows.decode((String, String, Bool, Bool, Int64?).self) {
+            return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)
+        }
+        return nil
+    }
+
+    /// Replaces the access token that a refresh token belongs to with a new pair, atomically;
+    /// returns the owner, or `nil` when the refresh token is unknown (or was already used).
+    public func rotate(
+        refreshDigest: String, newDigest: String, newRefreshDigest: String, expiresTimestamp: Int64
+    ) async throws -> TokenOwner? {
+        let rows = try await database.client.query(
+            """
+            UPDATE access_tokens AS t
+            SET token_hash = \(newDigest), refresh_token_hash = \(newRefreshDigest),
+                expires_ts = \(expiresTimestamp), created_ts = \(unixMilliseconds())
+            FROM users AS u
+            WHERE t.refresh_token_hash = \(refreshDigest) AND u.user_id = t.user_id
+            RETURNING t.user_id, t.device_id, u.is_admin, u.deactivated, t.expires_ts
+            """,
+            logger: database.queryLogger("rotate_refresh_token")
+        )
+        for try await row in rows.decode((String, String, Bool, Bool, Int64?).self) {
+            return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)
+        }
+        return nil
+    }
+
+    /// Deletes every access token of the user.
+    public func deleteAccessTokens(of userID: String) async throws {
+        try await database.client.query(
+            "DELETE FROM access_tokens WHERE user_id = \(userID)", logger: database.queryLogger("delete_user_tokens")
+        )
+    }
+
+    // MARK: - Rows
+
+    static let userColumns = "user_id, password_hash, is_admin, deactivated, user_type, displayname, avatar_url, created_ts"
+
+    static func decodeUsers(_ rows: PostgresRowSequence) async throws -> [UserRecord] {
+        var users: [UserRecord] = []
+        for try await row in rows.decode((String, String?, Bool, Bool, String?, String?, String?, Int64).self) {
+            users.append(UserRecord(
+                userID: row.0, passwordHash: row.1, isAdmin: row.2, deactivated: row.3, userType: row.4,
+                displayName: row.5, avatarURL: row.6, createdTimestamp: row.7
+            ))
+        }
+        return users
+    }
+
+}

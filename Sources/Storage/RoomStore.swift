@@ -1,0 +1,320 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A row of `rooms`.
+public struct RoomRecord: Sendable, Equatable {
+    public var roomID: String
+    public var roomVersion: String
+    public var creator: String
+    public var isPublic: Bool
+    /// The state group of the room's current state; `nil` before the create event.
+    public var stateGroup: Int64?
+}
+
+/// Identifies a client's transaction: retries with the same key return the first event.
+public struct ClientTransactionKey: Sendable, Hashable {
+    public var userID: String
+    public var deviceID: String
+    public var transactionID: String
+
+    public init(userID: String, deviceID: String, transactionID: String) {
+        self.userID = userID
+        self.deviceID = deviceID
+        self.transactionID = transactionID
+    }
+}
+
+/// Direction of a read through a room's timeline.
+public enum TimelineDirection: Sendable {
+    case forward, backward
+}
+
+/// Rooms, their current state and memberships, and reads of their timelines.
+///
+/// Writes go through ``withRoomLock(_:_:)``, which serialises every writer of one room across
+/// all processes (DESIGN.md invariant 3) while other rooms proceed in parallel.
+public struct RoomStore: Sendable {
+    let database: Database
+    let stateGroups: StateGroupStore
+    let events: EventStore
+
+    public init(database: Database, stateGroups: StateGroupStore) {
+        self.database = database
+        self.stateGroups = stateGroups
+        self.events = EventStore(database: database)
+    }
+
+    /// Runs `body` in one transaction holding the room's lock, and commits when it returns.
+    ///
+    /// The lock is a transaction-scoped PostgreSQL advisory lock on a 64-bit hash of the room ID,
+    /// so it serialises writers in every process and is released by `COMMIT` or `ROLLBACK`,
+    /// even when the process dies.
+    public func withRoomLock<Result: Sendable>(
+        _ roomID: String, _ body: (RoomWriteTransaction) async throws -> Result
+    ) async throws -> Result {
+        try await database.transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\(roomID), 0))",
+                logger: database.queryLogger("lock_room")
+            )
+            return try await body(RoomWriteTransaction(roomID: roomID, connection: connection, store: self))
+        }
+    }
+
+    // MARK: - Rooms
+
+    /// The room's row; `nil` for a room this server does not know.
+    public func room(_ roomID: String) async throws -> RoomRecord? {
+        try await database.client.withConnection { connection in
+            try await room(roomID, on: connection)
+        }
+    }
+
+    func room(_ roomID: String, on connection: PostgresConnection) async throws -> RoomRecord? {
+        let rows = try await connection.query(
+            "SELECT room_version, creator, is_public, state_group FROM rooms WHERE room_id = \(roomID)",
+            logger: database.queryLogger("select_room")
+        )
+        for try await (version, creator, isPublic, group) in rows.decode((String, String, Bool, Int64?).self) {
+            return RoomRecord(roomID: roomID, roomVersion: version, creator: creator, isPublic: isPublic, stateGroup: group)
+        }
+        return nil
+    }
+
+    /// Lists or unlists the room in the public room directory.
+    public func setPublic(_ roomID: String, isPublic: Bool) async throws {
+        try await database.client.query(
+            "UPDATE rooms SET is_public = \(isPublic) WHERE room_id = \(roomID)",
+            logger: database.queryLogger("update_room_public")
+        )
+    }
+
+    // MARK: - Current state
+
+    /// The room's current state: every slot with the event filling it.
+    public func currentState(of roomID: String) async throws -> [StateSlotKey: String] {
+        let rows = try await database.client.query(
+            "SELECT type, state_key, event_id FROM current_state_events WHERE room_id = \(roomID)",
+            logger: database.queryLogger("select_current_state")
+        )
+        var state: [StateSlotKey: String] = [:]
+        for try await (type, stateKey, eventID) in rows.decode((String, String, String).self) {
+            state[StateSlotKey(type: type, stateKey: stateKey)] = eventID
+        }
+        return state
+    }
+
+    /// The events of the room's current state, in no particular order.
+    public func currentStateEvents(of roomID: String) async throws -> [PersistedEvent] {
+        let rows = try await database.client.query(
+            """
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE event_id IN (SELECT event_id FROM current_state_events WHERE room_id = \(roomID))
+            """,
+            logger: database.queryLogger("select_current_state_events")
+        )
+        return try await PersistedEvent.decode(rows)
+    }
+
+    /// The event filling one slot of the room's current state.
+    public func currentStateEvent(of roomID: String, type: String, stateKey: String) async throws -> PersistedEvent? {
+        let rows = try await database.client.query(
+            """
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE event_id = (SELECT event_id FROM current_state_events
+                              WHERE room_id = \(roomID) AND type = \(type) AND state_key = \(stateKey))
+            """,
+            logger: database.queryLogger("select_current_state_event")
+        )
+        return try await PersistedEvent.decode(rows).first
+    }
+
+    /// The user's current membership of the room and the event that set it.
+    public func membership(of userID: String, in roomID: String) async throws -> (membership: String, event: PersistedEvent)? {
+        guard let event = try await currentStateEvent(of: roomID, type: "m.room.member", stateKey: userID) else {
+            return nil
+        }
+        let rows = try await database.client.query(
+            """
+            SELECT membership FROM current_state_events
+            WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID)
+            """,
+            logger: database.queryLogger("select_membership")
+        )
+        for try await membership in rows.decode(String?.self) { return (membership ?? "", event) }
+        return nil
+    }
+
+    /// The rooms in which the user currently has `membership`, sorted.
+    public func rooms(of userID: String, membership: String) async throws -> [String] {
+        let rows = try await database.client.query(
+            """
+            SELECT room_id FROM current_state_events
+            WHERE type = 'm.room.member' AND state_key = \(userID) AND membership = \(membership)
+            ORDER BY room_id
+            """,
+            logger: database.queryLogger("select_rooms_of_user")
+        )
+        var rooms: [String] = []
+        for try await room in rows.decode(String.self) { rooms.append(room) }
+        return rooms
+    }
+
+    /// The current `m.room.member` events of a room, optionally only those with a membership
+    /// in `memberships`, in stream order.
+    public func memberEvents(of roomID: String, memberships: Set<String>? = nil) async throws -> [PersistedEvent] {
+        let filter = memberships.map(Array.init) ?? []
+        let rows = try await database.client.query(
+            """
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE event_id IN (
+                SELECT event_id FROM current_state_events
+                WHERE room_id = \(roomID) AND type = 'm.room.member'
+                  AND (\(memberships == nil) OR membership = ANY(\(filter)::text[]))
+            )
+            ORDER BY stream_ordering
+            """,
+            logger: database.queryLogger("select_member_events")
+        )
+        return try await PersistedEvent.decode(rows)
+    }
+
+    /// The stream position of the user's first join to the room, if they ever joined.
+    public func firstJoinPosition(of userID: String, in roomID: String) async throws -> Int64? {
+        let rows = try await database.client.query(
+            """
+            SELECT min(stream_ordering) FROM events
+            WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID)
+              AND rejected_reason IS NULL AND (json::jsonb -> 'content' ->> 'membership') = 'join'
+            """,
+            logger: database.queryLogger("select_first_join")
+        )
+        for try await position in rows.decode(Int64?.self) { return position }
+        return nil
+    }
+
+    // MARK: - Events
+
+    /// The stored events among `eventIDs`, keyed by event ID.
+    public func events(_ eventIDs: [String]) async throws -> [String: PersistedEvent] {
+        try await database.client.withConnection { connection in
+            try await events(eventIDs, on: connection)
+        }
+    }
+
+    func events(_ eventIDs: [String], on connection: PostgresConnection) async throws -> [String: PersistedEvent] {
+        guard !eventIDs.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            "SELECT \(unescaped: PersistedEvent.columns) FROM events WHERE event_id = ANY(\(eventIDs)::text[])",
+            logger: database.queryLogger("select_events_by_id")
+        )
+        return Dictionary(try await PersistedEvent.decode(rows).map { ($0.eventID, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The event a client transaction created, if it was seen before.
+    public func event(for transaction: ClientTransactionKey) async throws -> PersistedEvent? {
+        try await database.client.withConnection { connection in
+            try await event(for: transaction, on: connection)
+        }
+    }
+
+    func event(for key: ClientTransactionKey, on connection: PostgresConnection) async throws -> PersistedEvent? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE event_id = (SELECT event_id FROM event_transactions
+                              WHERE user_id = \(key.userID) AND device_id = \(key.deviceID) AND txn_id = \(key.transactionID))
+            """,
+            logger: database.queryLogger("select_transaction_event")
+        )
+        return try await PersistedEvent.decode(rows).first
+    }
+
+    /// Up to `limit` accepted, non-outlier events of a room strictly after (`forward`) or
+    /// before (`backward`) stream position `from`, in the direction's order, stopping at `to`
+    /// (exclusive) when given.
+    public func timeline(
+        of roomID: String, from position: Int64, to limitPosition: Int64?, direction: TimelineDirection, limit: Int
+    ) async throws -> [PersistedEvent] {
+        let rows: PostgresRowSequence
+        switch direction {
+        case .forward:
+            rows = try await database.client.query(
+                """
+                SELECT \(unescaped: PersistedEvent.columns) FROM events
+                WHERE room_id = \(roomID) AND stream_ordering > \(position)
+                  AND stream_ordering < \(limitPosition ?? Int64.max)
+                  AND NOT outlier AND rejected_reason IS NULL
+                ORDER BY stream_ordering LIMIT \(limit)
+                """,
+                logger: database.queryLogger("select_timeline_forward")
+            )
+        case .backward:
+            rows = try await database.client.query(
+                """
+                SELECT \(unescaped: PersistedEvent.columns) FROM events
+                WHERE room_id = \(roomID) AND stream_ordering < \(position)
+                  AND stream_ordering > \(limitPosition ?? 0)
+                  AND NOT outlier AND rejected_reason IS NULL
+                ORDER BY stream_ordering DESC LIMIT \(limit)
+                """,
+                logger: database.queryLogger("select_timeline_backward")
+            )
+        }
+        return try await PersistedEvent.decode(rows)
+    }
+
+    // MARK: - Aliases
+
+    /// The room an alias points to.
+    public func roomID(forAlias alias: String) async throws -> String? {
+        let rows = try await database.client.query(
+            "SELECT room_id FROM room_aliases WHERE alias = \(alias)", logger: database.queryLogger("select_alias")
+        )
+        for try await roomID in rows.decode(String.self) { return roomID }
+        return nil
+    }
+
+    /// Points `alias` at a room; `false` when the alias is already taken.
+    public func createAlias(_ alias: String, roomID: String, creator: String) async throws -> Bool {
+        let rows = try await database.client.query(
+            """
+            INSERT INTO room_aliases (alias, room_id, creator) VALUES (\(alias), \(roomID), \(creator))
+            ON CONFLICT (alias) DO NOTHING RETURNING alias
+            """,
+            logger: database.queryLogger("insert_alias")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The alias's row, for permission checks before deleting it.
+    public func aliasCreator(_ alias: String) async throws -> (roomID: String, creator: String)? {
+        let rows = try await database.client.query(
+            "SELECT room_id, creator FROM room_aliases WHERE alias = \(alias)", logger: database.queryLogger("select_alias_creator")
+        )
+        for try await row in rows.decode((String, String).self) { return row }
+        return nil
+    }
+
+    /// Removes an alias; `false` when it did not exist.
+    public func deleteAlias(_ alias: String) async throws -> Bool {
+        let rows = try await database.client.query(
+            "DELETE FROM room_aliases WHERE alias = \(alias) RETURNING alias", logger: database.queryLogger("delete_alias")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The aliases of a room, sorted.
+    public func aliases(of roomID: String) async throws -> [String] {
+        let rows = try await database.client.query(
+            "SELECT alias FROM room_aliases WHERE room_id = \(roomID) ORDER BY alias", logger: database.queryLogger("select_room_aliases")
+        )
+        var aliases: [String] = []
+        for try await alias in rows.decode(String.self) { aliases.append(alias) }
+        return aliases
+    }
+
+}

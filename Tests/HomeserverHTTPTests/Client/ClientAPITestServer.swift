@@ -1,0 +1,103 @@
+import Foundation
+import HomeserverHTTP
+import HomeserverRuntime
+import HomeserverTesting
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MatrixCore
+import MatrixCrypto
+import Replication
+import Storage
+
+/// The client API's real routes and services over a fresh, migrated PostgreSQL database and
+/// the test Redis, served in memory. Password hashing uses Argon2id's minimum cost.
+struct ClientAPITestServer {
+    var registrationEnabled = true
+
+    func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
+        let yaml = """
+            server_name: test.local
+            accounts:
+              registration_enabled: \(registrationEnabled)
+              password_hash_operations: 1
+              password_hash_memory_kib: 8
+            """
+        let config = try ConfigLoader.load(yaml: yaml, environment: [:])
+        try await PostgresTestDatabase.with { database in
+            _ = try await MigrationRunner(database: database, migrations: try Migration.bundled()).migrate()
+            let redis = RedisConnection(
+                configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort),
+                logger: Logger(label: "test")
+            )
+            defer { redis.close() }
+            let settings = MatrixHTTPServer.ListenerSettings(
+                host: "127.0.0.1", port: 0, maxRequestBodyBytes: 1 << 20, workerKind: "client-api"
+            )
+            let router = MatrixHTTPServer.makeRouter(settings: settings)
+            try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
+                                  logger: Logger(label: "test")).register(on: router)
+            MatrixHTTPServer.answerUnsupportedMethods(on: router)
+            try await Application(router: router).test(.router) { client in
+                try await test(ClientAPIClient(client: client, redis: redis))
+            }
+        }
+    }
+}
+
+/// A Matrix client over the in-memory test transport.
+struct ClientAPIClient: Sendable {
+    let client: any TestClientProtocol
+    let redis: RedisConnection
+
+    /// A request with an optional JSON body and access token; returns status and parsed body.
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: JSONObject? = nil
+    ) async throws -> (status: Int, json: JSONValue) {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let buffer = body.map { ByteBuffer(string: JSONValue.object($0).jsonString()) }
+        return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
+            let bytes = Array(response.body.readableBytesView)
+            return (Int(response.status.code), bytes.isEmpty ? .null : try JSONValue(parsing: bytes))
+        }
+    }
+
+    /// Registers `localpart` with the dummy flow and returns its access token.
+    func register(_ localpart: String, password: String = "correct horse battery") async throws -> String {
+        let (status, json) = try await call(.post, "/_matrix/client/v3/register", body: [
+            "username": .string(localpart), "password": .string(password), "auth": ["type": "m.login.dummy"],
+        ])
+        guard status == 200, let token = json["access_token"]?.stringValue else {
+            throw UnexpectedResponse(status: status, json: json)
+        }
+        return token
+    }
+
+    /// Creates a room and returns its ID.
+    func createRoom(token: String, _ body: JSONObject = [:]) async throws -> String {
+        let (status, json) = try await call(.post, "/_matrix/client/v3/createRoom", token: token, body: body)
+        guard status == 200, let roomID = json["room_id"]?.stringValue else {
+            throw UnexpectedResponse(status: status, json: json)
+        }
+        return roomID
+    }
+
+    /// Sends an `m.room.message` and returns its event ID.
+    func send(_ text: String, in roomID: String, token: String, txn: String = UUID().uuidString) async throws -> (Int, JSONValue) {
+        try await call(.put, "/_matrix/client/v3/rooms/\(escaped(roomID))/send/m.room.message/\(txn)", token: token,
+                       body: ["msgtype": "m.text", "body": .string(text)])
+    }
+}
+
+/// Percent-encodes an identifier for a URL path, as clients do.
+func escaped(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+}
+
+struct UnexpectedResponse: Error, CustomStringConvertible {
+    var status: Int
+    var json: JSONValue
+    var description: String { "unexpected response \(status): \(json.jsonString())" }
+}
