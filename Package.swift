@@ -174,7 +174,8 @@ let package = Package(
         .testTarget(name: "HomeserverRuntimeTests", dependencies: ["HomeserverRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto"],
+            dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto", "Storage",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -14,8 +14,11 @@ struct CurlResponse {
 }
 
 enum Curl {
-    static func request(_ url: String, method: String = "GET", body: Data? = nil) async throws -> CurlResponse {
+    static func request(
+        _ url: String, method: String = "GET", body: Data? = nil, token: String? = nil
+    ) async throws -> CurlResponse {
         var arguments = ["-sS", "-i", "--max-time", "30", "-X", method, "-H", "Expect:"]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         var bodyFile: URL?
         if let body {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
@@ -44,5 +47,14 @@ enum Curl {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         return CurlResponse(status: status, headers: headers, body: String(output[split.upperBound...]))
+    }
+}
+
+extension Curl {
+    /// A request with a JSON object body.
+    static func request(
+        _ url: String, method: String, json: JSONObject, token: String? = nil
+    ) async throws -> CurlResponse {
+        try await request(url, method: method, body: Data(JSONValue.object(json).jsonString().utf8), token: token)
     }
 }

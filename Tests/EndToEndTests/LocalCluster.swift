@@ -22,7 +22,8 @@ struct LocalCluster {
 
     var baseURL: String { "http://127.0.0.1:\(httpPort)" }
 
-    static func start() async throws -> LocalCluster {
+    /// Starts the cluster with `replicas[kind]` processes of each kind (1 by default).
+    static func start(replicas: [String: Int] = [:]) async throws -> LocalCluster {
         let root = TestEnvironment.repositoryRoot
         let bin = TestEnvironment.binaryDirectory
         let runDirectory = URL(fileURLWithPath: "/tmp/trellis-e2e-\(UUID().uuidString.prefix(8))")
@@ -38,19 +39,23 @@ struct LocalCluster {
             redis: { host: \(TestEnvironment.redisHost), port: \(TestEnvironment.redisPort) }
             limits: { max_request_body_bytes: \(maxRequestBodyBytes) }
             logging: { level: info, format: json }
+            accounts: { registration_enabled: true, password_hash_operations: 1, password_hash_memory_kib: 8 }
             """
         let configPath = runDirectory.appendingPathComponent("trellis.yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         try await Command.run(bin.appendingPathComponent("trellis").path, ["migrate", "--config", configPath])
 
         let httpPort = try LoopbackPort.free()
-        let portBase = try freePortBase()
+        let portBase = try freePortBase(workers: 6 + replicas.values.reduce(0) { $0 + max(0, $1 - 1) })
+        var environment = [
+            "RUN_DIR": runDirectory.path, "BIN_DIR": bin.path,
+            "HTTP_PORT": String(httpPort), "PORT_BASE": String(portBase),
+        ]
+        for (kind, count) in replicas {
+            environment["REPLICAS_" + kind.uppercased().replacingOccurrences(of: "-", with: "_")] = String(count)
+        }
         try await Command.run(
-            root.appendingPathComponent("scripts/cluster.sh").path, ["start"],
-            environment: [
-                "RUN_DIR": runDirectory.path, "BIN_DIR": bin.path,
-                "HTTP_PORT": String(httpPort), "PORT_BASE": String(portBase),
-            ]
+            root.appendingPathComponent("scripts/cluster.sh").path, ["start"], environment: environment
         )
         let workers = try String(contentsOf: runDirectory.appendingPathComponent("workers"), encoding: .utf8)
             .split(separator: "\n").map { line in
@@ -83,11 +88,11 @@ struct LocalCluster {
         try String(contentsOf: runDirectory.appendingPathComponent("logs/\(worker.name).log"), encoding: .utf8)
     }
 
-    /// A base port where base+1…base+6 (API) and base+1001…base+1006 (metrics) are all free now.
-    static func freePortBase() throws -> Int {
+    /// A base port where base+1…base+workers (API) and base+1001…base+1000+workers (metrics) are all free now.
+    static func freePortBase(workers: Int) throws -> Int {
         for _ in 0..<50 {
             let base = Int.random(in: 20000...40000)
-            let ports = (1...6).flatMap { [base + $0, base + 1000 + $0] }
+            let ports = (1...workers).flatMap { [base + $0, base + 1000 + $0] }
             if ports.allSatisfy(LoopbackPort.isFree) { return base }
         }
         throw CommandError(description: "no free block of ports found")
