@@ -265,6 +265,11 @@ public struct RoomStore: Sendable {
         return try await PersistedEvent.decode(rows)
     }
 
+    /// The events stream's head: the position of the last committed event.
+    public func currentStreamPosition() async throws -> Int64 {
+        try await events.maxStreamPosition()
+    }
+
     // MARK: - Aliases
 
     /// The room an alias points to.

@@ -76,9 +76,10 @@ public struct RoomWriteTransaction: Sendable {
     /// - Parameters:
     ///   - stateChange: the slot a state event fills and, for `m.room.member`, the membership.
     ///   - transaction: the client transaction that created the event, to deduplicate retries.
+    ///   - redaction: for a redaction that takes effect, the redacted event and its pruned JSON.
     public func append(
         _ event: NewEvent, stateChange: (slot: StateSlotKey, membership: String?)?,
-        transaction: ClientTransactionKey?
+        transaction: ClientTransactionKey?, redaction: (eventID: String, prunedJSON: String)? = nil
     ) async throws -> PersistedEvent {
         let previousGroup = try await room()?.stateGroup
         var group = previousGroup
@@ -113,6 +114,16 @@ public struct RoomWriteTransaction: Sendable {
                         \(event.eventID), \(unixMilliseconds()))
                 """,
                 logger: store.database.queryLogger("insert_event_transaction")
+            )
+        }
+        if let redaction {
+            try await connection.query(
+                """
+                INSERT INTO redactions (event_id, redaction_id, pruned_json)
+                VALUES (\(redaction.eventID), \(event.eventID), \(redaction.prunedJSON))
+                ON CONFLICT (event_id) DO NOTHING
+                """,
+                logger: store.database.queryLogger("insert_redaction")
             )
         }
         // Last: takes the events stream head's lock until COMMIT (see EventStore).

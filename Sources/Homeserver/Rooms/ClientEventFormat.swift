@@ -3,11 +3,14 @@ import MatrixCore
 import Storage
 
 extension PersistedEvent {
-    /// The event in the client-server format: the PDU's client-visible fields plus `unsigned.age`.
+    /// The event in the client-server format: the PDU's client-visible fields plus `unsigned.age`,
+    /// and `unsigned.redacted_because` when `redaction` (the event that redacted it) is given.
     ///
     /// https://spec.matrix.org/v1.16/client-server-api/#room-event-format. `redacts` is copied to
     /// the top level from the content (v11+) so older clients find it where they look.
-    public func clientEvent(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> JSONObject {
+    public func clientEvent(
+        redaction: PersistedEvent? = nil, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+    ) throws -> JSONObject {
         let pdu = try pdu()
         var event: JSONObject = [
             "event_id": .string(eventID),
@@ -21,6 +24,7 @@ extension PersistedEvent {
         if let redacts = pdu.json["redacts"] ?? pdu.content["redacts"] { event["redacts"] = redacts }
         var unsigned = pdu.json["unsigned"]?.objectValue ?? [:]
         unsigned["age"] = .integer(max(0, now - receivedTimestamp))
+        if let redaction { unsigned["redacted_because"] = .object(try redaction.clientEvent(now: now)) }
         event["unsigned"] = .object(unsigned)
         return event
     }

@@ -91,9 +91,9 @@ public struct EventPersister: Sendable {
         let (event, isNew) = try await timed {
             try await rooms.withRoomLock(roomID.description) { room -> (PersistedEvent, Bool) in
                 if let transaction, let earlier = try await room.event(for: transaction) { return (earlier, false) }
-                let pdu = try await prepare(draft, in: room, roomID: roomID)
+                let (pdu, redaction) = try await prepare(draft, in: room, roomID: roomID)
                 let event = try await room.append(newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
-                                                  transaction: transaction)
+                                                  transaction: transaction, redaction: redaction)
                 return (event, true)
             }
         }
@@ -101,8 +101,11 @@ public struct EventPersister: Sendable {
         return event
     }
 
-    /// Builds the signed PDU of `draft` on top of the room's extremities and checks its auth.
-    private func prepare(_ draft: EventDraft, in room: RoomWriteTransaction, roomID: RoomID) async throws -> PDU {
+    /// Builds the signed PDU of `draft` on top of the room's extremities and checks its auth;
+    /// for a redaction, also the event it redacts in its pruned form.
+    private func prepare(
+        _ draft: EventDraft, in room: RoomWriteTransaction, roomID: RoomID
+    ) async throws -> (PDU, redaction: (eventID: String, prunedJSON: String)?) {
         guard let record = try await room.room(), let rules = RoomVersionRules.rules(for: RoomVersionID(record.roomVersion))
         else { throw MatrixError(.notFound, "Unknown room \(roomID)") }
 
@@ -133,7 +136,25 @@ public struct EventPersister: Sendable {
         } catch {
             throw MatrixError(.forbidden, error.message)
         }
-        return pdu
+        guard let target = draft.redacts else { return (pdu, nil) }
+        return (pdu, try await redaction(of: target, by: pdu, in: room, roomID: roomID, authState: authMap, rules: rules))
+    }
+
+    /// The event a local redaction redacts, pruned: it must be in this room (`404`), and the
+    /// redaction must come from its sender or someone with the `redact` power level (`403`).
+    private func redaction(
+        of target: EventID, by redaction: PDU, in room: RoomWriteTransaction, roomID: RoomID,
+        authState: [StateKey: PDU], rules: RoomVersionRules
+    ) async throws -> (eventID: String, prunedJSON: String) {
+        guard let stored = try await room.events([target.description])[target.description],
+              stored.roomID == roomID.description, stored.rejectedReason == nil
+        else { throw MatrixError(.notFound, "Event \(target) not found in this room") }
+        let original = try stored.pdu()
+        guard AuthorizationRules.mayRedact(original, by: redaction, authState: authState, rules: rules) else {
+            throw MatrixError(.forbidden, "You don't have permission to redact this event")
+        }
+        let pruned = MatrixEvents.redacted(original.json, rules: rules)
+        return (target.description, String(decoding: try pruned.canonicalJSONBytes(strict: false), as: UTF8.self))
     }
 
     private func build(

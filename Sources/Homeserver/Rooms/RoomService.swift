@@ -189,9 +189,12 @@ public struct RoomService: Sendable {
         in roomID: RoomID, for userID: UserID, from: Int64?, to: Int64?, direction: TimelineDirection, limit: Int
     ) async throws -> (events: [PersistedEvent], from: Int64, end: Int64?) {
         let visibility = try await visibility(of: roomID, for: userID)
+        // Tokens are exclusive bounds: backwards from S reads positions below S.
         let start: Int64
         switch direction {
-        case .backward: start = min(from ?? .max, visibility.upTo == .max ? .max : visibility.upTo + 1)
+        case .backward:
+            let head = try await rooms.currentStreamPosition() + 1
+            start = min(from ?? head, visibility.upTo == .max ? head : visibility.upTo + 1)
         case .forward: start = from ?? 0
         }
         var events = try await rooms.timeline(of: roomID.description, from: start, to: to, direction: direction,
@@ -199,6 +202,12 @@ public struct RoomService: Sendable {
         events.removeAll { $0.streamPosition > visibility.upTo }
         let end = events.count < limit ? nil : events.last?.streamPosition
         return (events, start, end)
+    }
+
+    /// Events in the client format, redacted ones with the redaction in `unsigned.redacted_because`.
+    public func clientEvents(_ events: [PersistedEvent]) async throws -> [JSONObject] {
+        let redactions = try await rooms.events(events.compactMap(\.redactedBy))
+        return try events.map { event in try event.clientEvent(redaction: event.redactedBy.flatMap { redactions[$0] }) }
     }
 
     /// The rooms the user has joined.

@@ -124,7 +124,7 @@ public struct RoomRoutes: Sendable {
                     stateKey: (try? context.pathParameter("stateKey")) ?? "",
                     in: try context.roomID(), for: try context.requireRequester().userID
                 )
-                if request.uri.queryParameters.get("format") == "event" { return try event.clientEvent() }
+                if request.uri.queryParameters.get("format") == "event" { return try await one(event) }
                 return try event.pdu().content
             }
         }
@@ -141,14 +141,19 @@ public struct RoomRoutes: Sendable {
         }
     }
 
+    /// One event in the client format.
+    private func one(_ event: PersistedEvent) async throws -> JSONObject {
+        try await rooms.clientEvents([event])[0]
+    }
+
     private func registerReading(on group: RouterGroup<MatrixRequestContext>) {
         group.get("rooms/:roomId/state") { _, context in
             let events = try await rooms.state(of: try context.roomID(), for: try context.requireRequester().userID)
-            return JSONValue.array(try events.map { .object(try $0.clientEvent()) })
+            return JSONValue.array(try await rooms.clientEvents(events).map(JSONValue.object))
         }
         group.get("rooms/:roomId/event/:eventId") { _, context in
-            try await rooms.event(try context.pathParameter("eventId"), in: try context.roomID(),
-                                  for: try context.requireRequester().userID).clientEvent()
+            try await one(try await rooms.event(try context.pathParameter("eventId"), in: try context.roomID(),
+                                                for: try context.requireRequester().userID))
         }
         group.get("rooms/:roomId/members") { request, context in
             let query = request.uri.queryParameters
@@ -156,7 +161,7 @@ public struct RoomRoutes: Sendable {
                 of: try context.roomID(), for: try context.requireRequester().userID,
                 membership: query.get("membership"), notMembership: query.get("not_membership")
             )
-            return ["chunk": .array(try events.map { .object(try $0.clientEvent()) })] as JSONObject
+            return ["chunk": .array(try await rooms.clientEvents(events).map(JSONValue.object))] as JSONObject
         }
         group.get("rooms/:roomId/joined_members") { _, context in
             let events = try await rooms.members(of: try context.roomID(), for: try context.requireRequester().userID,
@@ -189,8 +194,8 @@ public struct RoomRoutes: Sendable {
                 direction: direction, limit: limit
             )
             var response: JSONObject = [
-                "chunk": .array(try page.events.map { .object(try $0.clientEvent()) }),
-                "start": .string(TimelineToken.encode(page.from == .max ? page.events.first.map { $0.streamPosition + 1 } ?? 0 : page.from)),
+                "chunk": .array(try await rooms.clientEvents(page.events).map(JSONValue.object)),
+                "start": .string(TimelineToken.encode(page.from)),
             ]
             if let end = page.end { response["end"] = .string(TimelineToken.encode(end)) }
             return response

@@ -202,4 +202,68 @@ struct RoomRoutesTests {
             #expect(Int64(found?["position"] ?? "") ?? 0 > 0)
         }
     }
+
+    @Test("redactions: own events and moderators' redactions are served pruned; others' are refused",
+          .timeLimit(.minutes(2)))
+    func redactions() async throws {
+        try await ClientAPITestServer().run { api in
+            let alice = try await api.register("alice"), bob = try await api.register("bob")
+            let roomID = try await api.createRoom(token: alice, ["preset": "public_chat"])
+            let room = "/_matrix/client/v3/rooms/\(escaped(roomID))"
+            #expect(try await api.call(.post, "\(room)/join", token: bob, body: [:]).status == 200)
+            let aliceEvent = try #require(try await api.send("from alice", in: roomID, token: alice).1["event_id"]?.stringValue)
+            let bobEvent = try #require(try await api.send("from bob", in: roomID, token: bob).1["event_id"]?.stringValue)
+
+            let (refused, refusedBody) = try await api.call(
+                .put, "\(room)/redact/\(escaped(aliceEvent))/r1", token: bob, body: ["reason": "mine now"])
+            #expect(refused == 403)
+            #expect(refusedBody["errcode"]?.stringValue == "M_FORBIDDEN")
+            #expect(try await api.call(.put, "\(room)/redact/\(escaped("$unknown"))/r2", token: bob, body: [:]).status == 404)
+
+            let (own, ownBody) = try await api.call(.put, "\(room)/redact/\(escaped(bobEvent))/r3", token: bob,
+                                                    body: ["reason": "typo"])
+            #expect(own == 200)
+            let (_, redacted) = try await api.call(.get, "\(room)/event/\(escaped(bobEvent))", token: alice)
+            #expect(redacted["content"]?.objectValue?.isEmpty == true)
+            #expect(redacted["unsigned"]?["redacted_because"]?["event_id"] == ownBody["event_id"])
+            #expect(redacted["unsigned"]?["redacted_because"]?["content"]?["reason"]?.stringValue == "typo")
+
+            #expect(try await api.call(.put, "\(room)/redact/\(escaped(aliceEvent))/r4", token: alice, body: [:]).status == 200)
+            let (_, page) = try await api.call(.get, "\(room)/messages?dir=b&limit=10", token: bob)
+            let messages = page["chunk"]?.arrayValue?.filter { $0["type"]?.stringValue == "m.room.message" } ?? []
+            #expect(messages.count == 2)
+            #expect(messages.allSatisfy { $0["content"]?.objectValue?.isEmpty == true })
+        }
+    }
+
+    @Test("kick, knock, member filters and forget", .timeLimit(.minutes(2)))
+    func kickKnockForget() async throws {
+        try await ClientAPITestServer().run { api in
+            let alice = try await api.register("alice"), bob = try await api.register("bob")
+            let roomID = try await api.createRoom(token: alice, ["preset": "public_chat"])
+            let room = "/_matrix/client/v3/rooms/\(escaped(roomID))"
+            #expect(try await api.call(.post, "\(room)/join", token: bob, body: [:]).status == 200)
+            #expect(try await api.call(.post, "\(room)/kick", token: bob, body: ["user_id": "@alice:test.local"]).status == 403)
+            let (forgetJoined, _) = try await api.call(.post, "\(room)/forget", token: bob, body: [:])
+            #expect(forgetJoined == 400)
+            #expect(try await api.call(.post, "\(room)/kick", token: alice,
+                                       body: ["user_id": "@bob:test.local", "reason": "bye"]).status == 200)
+            let (_, left) = try await api.call(.get, "\(room)/members?membership=leave", token: alice)
+            #expect(left["chunk"]?.arrayValue?.map { $0["state_key"]?.stringValue } == ["@bob:test.local"])
+            #expect(left["chunk"]?.arrayValue?.first?["content"]?["reason"]?.stringValue == "bye")
+            let (_, joined) = try await api.call(.get, "\(room)/members?not_membership=leave", token: alice)
+            #expect(joined["chunk"]?.arrayValue?.map { $0["state_key"]?.stringValue } == ["@alice:test.local"])
+            #expect(try await api.call(.post, "\(room)/forget", token: bob, body: [:]).status == 200)
+
+            // Knocking needs a knock join rule (room v7+); in a public room it is refused.
+            let knockRoom = try await api.createRoom(token: alice, ["initial_state": [
+                ["type": "m.room.join_rules", "state_key": "", "content": ["join_rule": "knock"]],
+            ]])
+            let (knock, knockBody) = try await api.call(.post, "/_matrix/client/v3/knock/\(escaped(knockRoom))", token: bob,
+                                                        body: ["reason": "let me in"])
+            #expect(knock == 200)
+            #expect(knockBody["room_id"]?.stringValue == knockRoom)
+            #expect(try await api.call(.post, "/_matrix/client/v3/knock/\(escaped(roomID))", token: bob, body: [:]).status == 403)
+        }
+    }
 }
