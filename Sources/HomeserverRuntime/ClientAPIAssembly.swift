@@ -37,14 +37,27 @@ public struct ClientAPIAssembly {
                                   defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
         let rooms = RoomService(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName)
         let authentication = AccessTokenMiddleware(accounts: accounts)
+        let limits = RateLimits(limiter: RedisRateLimiter(connection: redis), limits: rateLimits(), logger: logger)
 
         ClientInfoRoutes(publicBaseURL: config.publicBaseURL, federationDelegate: config.federationDelegate)
             .register(on: router)
-        AccountRoutes(accounts: accounts).register(on: router, authentication: authentication)
-        RoomRoutes(creator: creator, rooms: rooms).register(on: router, authentication: authentication)
+        AccountRoutes(accounts: accounts, limits: limits).register(on: router, authentication: authentication)
+        RoomRoutes(creator: creator, rooms: rooms, limits: limits).register(on: router, authentication: authentication)
         ProfileRoutes(profiles: profiles).register(on: router, authentication: authentication)
         DirectoryRoutes(directory: RoomDirectory(rooms: roomStore, serverName: serverName))
             .register(on: router, authentication: authentication)
+    }
+
+    private func rateLimits() -> [RateLimitedAction: RateLimit] {
+        let configured: [(RateLimitedAction, TrellisConfig.RateLimits.Bucket?)] = [
+            (.message, config.rateLimits.message), (.registration, config.rateLimits.registration),
+            (.login, config.rateLimits.login), (.join, config.rateLimits.joins),
+        ]
+        var limits: [RateLimitedAction: RateLimit] = [:]
+        for case let (action, bucket?) in configured {
+            limits[action] = RateLimit(perSecond: bucket.perSecond, burst: bucket.burstCount)
+        }
+        return limits
     }
 
     private func accountSettings(serverName: ServerName) -> AccountSettings {

@@ -40,6 +40,7 @@ struct LocalCluster {
             limits: { max_request_body_bytes: \(maxRequestBodyBytes) }
             logging: { level: info, format: json }
             accounts: { registration_enabled: true, password_hash_operations: 1, password_hash_memory_kib: 8 }
+            rate_limits: { message: null, registration: null, login: null, joins: null }
             """
         let configPath = runDirectory.appendingPathComponent("trellis.yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)

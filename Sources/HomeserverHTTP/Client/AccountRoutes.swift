@@ -6,16 +6,21 @@ import Storage
 /// Registration, login, logout, tokens, passwords, deactivation and devices.
 public struct AccountRoutes: Sendable {
     let accounts: AccountService
+    let limits: RateLimits
     let auth: UserInteractiveAuth
 
-    public init(accounts: AccountService) {
+    public init(accounts: AccountService, limits: RateLimits) {
         self.accounts = accounts
+        self.limits = limits
         self.auth = UserInteractiveAuth(accounts: accounts)
     }
 
     public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
         for group in router.clientGroups(authenticatedBy: nil) {
-            group.post("register") { request, _ in try await register(try await request.jsonObject(), request: request) }
+            group.post("register") { request, context in
+                try await limits.check(.registration, key: request.clientAddress(context: context))
+                return try await register(try await request.jsonObject(), request: request)
+            }
             group.get("register/available") { request, _ in
                 guard let username = request.uri.queryParameters.get("username") else {
                     throw MatrixError(.missingParam, "Missing parameter 'username'")
@@ -26,7 +31,10 @@ public struct AccountRoutes: Sendable {
             group.get("login") { _, _ in
                 ["flows": [["type": "m.login.password"]]] as JSONObject
             }
-            group.post("login") { request, _ in try await login(try await request.jsonObject()) }
+            group.post("login") { request, context in
+                try await limits.check(.login, key: request.clientAddress(context: context))
+                return try await login(try await request.jsonObject())
+            }
             group.post("refresh") { request, _ in
                 let body = try await request.jsonObject()
                 let session = try await accounts.refresh(refreshToken: try body.requiredString("refresh_token"))

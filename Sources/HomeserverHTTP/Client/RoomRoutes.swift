@@ -9,19 +9,28 @@ import Storage
 public struct RoomRoutes: Sendable {
     let creator: RoomCreator
     let rooms: RoomService
+    let limits: RateLimits
 
     /// The largest `limit` of `/messages`.
     static let maximumPageSize = 1000
 
-    public init(creator: RoomCreator, rooms: RoomService) {
+    public init(creator: RoomCreator, rooms: RoomService, limits: RateLimits) {
         self.creator = creator
         self.rooms = rooms
+        self.limits = limits
+    }
+
+    /// The requester, after taking a token from their `action` bucket.
+    private func limitedRequester(_ context: MatrixRequestContext, _ action: RateLimitedAction) async throws -> Requester {
+        let requester = try context.requireRequester()
+        try await limits.check(action, for: requester)
+        return requester
     }
 
     public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
         for group in router.clientGroups(authenticatedBy: authentication) {
             group.post("createRoom") { request, context in
-                let requester = try context.requireRequester()
+                let requester = try await limitedRequester(context, .message)
                 let (roomID, alias) = try await creator.createRoom(
                     CreateRoomRequest(json: try await request.jsonObject()), by: requester.userID
                 )
@@ -42,18 +51,18 @@ public struct RoomRoutes: Sendable {
     private func registerMembership(on group: RouterGroup<MatrixRequestContext>) {
         group.post("join/:roomIdOrAlias") { request, context in
             let body = try await request.jsonObjectOrEmpty()
-            let roomID = try await rooms.join(try context.pathParameter("roomIdOrAlias"), by: try context.requireRequester(),
+            let roomID = try await rooms.join(try context.pathParameter("roomIdOrAlias"), by: try await limitedRequester(context, .join),
                                               reason: try body.string("reason"))
             return ["room_id": .string(roomID.description)] as JSONObject
         }
         group.post("rooms/:roomId/join") { request, context in
             let body = try await request.jsonObjectOrEmpty()
-            let roomID = try await rooms.join(try context.roomID().description, by: try context.requireRequester(),
+            let roomID = try await rooms.join(try context.roomID().description, by: try await limitedRequester(context, .join),
                                               reason: try body.string("reason"))
             return ["room_id": .string(roomID.description)] as JSONObject
         }
         group.post("knock/:roomIdOrAlias") { request, context in
-            let requester = try context.requireRequester()
+            let requester = try await limitedRequester(context, .join)
             let body = try await request.jsonObjectOrEmpty()
             let roomID = try await rooms.resolve(try context.pathParameter("roomIdOrAlias"))
             try await rooms.setMembership(Membership.knock, of: requester.userID, in: roomID, by: requester,
@@ -84,8 +93,9 @@ public struct RoomRoutes: Sendable {
                 guard let target = try? UserID(parsing: try body.requiredString("user_id")) else {
                     throw MatrixError(.invalidParam, "Invalid user_id")
                 }
+                let action: RateLimitedAction = membership == Membership.invite ? .join : .message
                 try await rooms.setMembership(membership, of: target, in: try context.roomID(),
-                                              by: try context.requireRequester(), reason: try body.string("reason"))
+                                              by: try await limitedRequester(context, action), reason: try body.string("reason"))
                 return JSONObject()
             }
         }
@@ -104,7 +114,7 @@ public struct RoomRoutes: Sendable {
         group.put("rooms/:roomId/send/:eventType/:txnId") { request, context in
             let event = try await rooms.send(
                 type: try context.pathParameter("eventType"), content: try await request.jsonObject(),
-                in: try context.roomID(), by: try context.requireRequester(),
+                in: try context.roomID(), by: try await limitedRequester(context, .message),
                 transactionID: try context.pathParameter("txnId")
             )
             return ["event_id": .string(event.eventID)] as JSONObject
@@ -114,7 +124,8 @@ public struct RoomRoutes: Sendable {
                 let event = try await rooms.setState(
                     type: try context.pathParameter("eventType"),
                     stateKey: (try? context.pathParameter("stateKey")) ?? "",
-                    content: try await request.jsonObject(), in: try context.roomID(), by: try context.requireRequester()
+                    content: try await request.jsonObject(), in: try context.roomID(),
+                    by: try await limitedRequester(context, .message)
                 )
                 return ["event_id": .string(event.eventID)] as JSONObject
             }
@@ -134,7 +145,8 @@ public struct RoomRoutes: Sendable {
             }
             let body = try await request.jsonObjectOrEmpty()
             let event = try await rooms.redact(
-                target, reason: try body.string("reason"), in: try context.roomID(), by: try context.requireRequester(),
+                target, reason: try body.string("reason"), in: try context.roomID(),
+                by: try await limitedRequester(context, .message),
                 transactionID: try context.pathParameter("txnId")
             )
             return ["event_id": .string(event.eventID)] as JSONObject

@@ -11,9 +11,12 @@ public struct MatrixRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The user and device of the access token, set by `AccessTokenMiddleware`.
     public var requester: Requester?
+    /// The address of the peer (the load balancer, or the client when reached directly).
+    public let peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The authenticated requester; routes behind `AccessTokenMiddleware` always have one.

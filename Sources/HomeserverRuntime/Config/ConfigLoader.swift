@@ -58,9 +58,13 @@ public enum ConfigLoader {
         return config
     }
 
-    /// Lays `override` over `base`: mappings merge key by key, anything else replaces.
+    /// Lays `override` over `base`: mappings merge key by key, anything else replaces. A plain
+    /// `null` may replace a mapping, which turns off an optional section (e.g. a rate limit).
     private static func overlay(_ override: Node, onto base: Node, path: [String], problems: inout [String]) -> Node {
         guard case .mapping(var baseMapping) = base else { return override }
+        if case .scalar(let scalar) = override, scalar.style == .plain, ["null", "~", "Null", "NULL"].contains(scalar.string) {
+            return override
+        }
         guard case .mapping(let overrideMapping) = override else {
             problems.append("\(dotted(path)): expected a mapping of keys")
             return base

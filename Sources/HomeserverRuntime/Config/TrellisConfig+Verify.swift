@@ -40,6 +40,11 @@ extension TrellisConfig {
         if !RoomVersionID.stable.contains(RoomVersionID(rawValue: rooms.defaultVersion)) {
             problems.append("rooms.default_version: '\(rooms.defaultVersion)' is not a stable room version (1 to 12)")
         }
+        let buckets = [("message", rateLimits.message), ("registration", rateLimits.registration),
+                       ("login", rateLimits.login), ("joins", rateLimits.joins)]
+        for case let (name, bucket?) in buckets where bucket.perSecond <= 0 || bucket.burstCount < 1 {
+            problems.append("rate_limits.\(name): per_second must be positive and burst_count at least 1")
+        }
         if Logger.Level(rawValue: logging.level) == nil {
             problems.append("logging.level: '\(logging.level)' is not one of trace, debug, info, notice, warning, error, critical")
         }

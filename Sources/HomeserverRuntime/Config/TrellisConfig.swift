@@ -21,6 +21,26 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var logging: Logging
     public var accounts: Accounts
     public var rooms: Rooms
+    public var rateLimits: RateLimits
+
+    /// Token buckets shared by all replicas through Redis; `null` turns one off.
+    public struct RateLimits: Codable, Sendable, Equatable {
+        public var message: Bucket?
+        public var registration: Bucket?
+        public var login: Bucket?
+        public var joins: Bucket?
+
+        /// `burst_count` requests at once, refilled at `per_second`.
+        public struct Bucket: Codable, Sendable, Equatable {
+            public var perSecond: Double
+            public var burstCount: Int
+
+            enum CodingKeys: String, CodingKey {
+                case perSecond = "per_second"
+                case burstCount = "burst_count"
+            }
+        }
+    }
 
     /// Registration, passwords and tokens.
     public struct Accounts: Codable, Sendable, Equatable {
@@ -116,6 +136,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
         case worker, database, redis, limits, logging, accounts, rooms
+        case rateLimits = "rate_limits"
     }
 
     /// The default of every key; a file only needs what differs.
@@ -156,5 +177,10 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           refreshable_access_token_lifetime_seconds: 300
         rooms:
           default_version: "12"
+        rate_limits:
+          message: { per_second: 0.2, burst_count: 10 }
+          registration: { per_second: 0.17, burst_count: 3 }
+          login: { per_second: 0.003, burst_count: 5 }
+          joins: { per_second: 0.1, burst_count: 10 }
         """
 }

@@ -14,6 +14,8 @@ import Storage
 /// the test Redis, served in memory. Password hashing uses Argon2id's minimum cost.
 struct ClientAPITestServer {
     var registrationEnabled = true
+    /// The `rate_limits` section; all limits are off unless a test sets them.
+    var rateLimits = "{ message: null, registration: null, login: null, joins: null }"
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
         let yaml = """
@@ -22,6 +24,7 @@ struct ClientAPITestServer {
               registration_enabled: \(registrationEnabled)
               password_hash_operations: 1
               password_hash_memory_kib: 8
+            rate_limits: \(rateLimits)
             """
         let config = try ConfigLoader.load(yaml: yaml, environment: [:])
         try await PostgresTestDatabase.with { database in
@@ -53,9 +56,10 @@ struct ClientAPIClient: Sendable {
     /// A request with an optional JSON body and access token; returns status and parsed body.
     @discardableResult
     func call(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: JSONObject? = nil
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: JSONObject? = nil,
+        headers extraHeaders: HTTPFields = [:]
     ) async throws -> (status: Int, json: JSONValue) {
-        var headers = HTTPFields()
+        var headers = extraHeaders
         if let token { headers[.authorization] = "Bearer \(token)" }
         let buffer = body.map { ByteBuffer(string: JSONValue.object($0).jsonString()) }
         return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
