@@ -25,6 +25,31 @@ public struct ClientTransactionKey: Sendable, Hashable {
     }
 }
 
+/// Which events a timeline read returns (the event-matching part of a `RoomEventFilter`).
+///
+/// `nil` lists match everything; type patterns may use `*` as a wildcard, as the spec allows.
+public struct TimelineFilter: Sendable, Equatable {
+    public var types: [String]?
+    public var notTypes: [String]
+    public var senders: [String]?
+    public var notSenders: [String]
+
+    public init(types: [String]? = nil, notTypes: [String] = [], senders: [String]? = nil, notSenders: [String] = []) {
+        self.types = types
+        self.notTypes = notTypes
+        self.senders = senders
+        self.notSenders = notSenders
+    }
+
+    /// SQL `LIKE` patterns for type patterns: `*` matches anything, everything else literally.
+    static func likePatterns(_ patterns: [String]) -> [String] {
+        patterns.map { pattern in
+            pattern.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "*", with: "%")
+        }
+    }
+}
+
 /// Direction of a read through a room's timeline.
 public enum TimelineDirection: Sendable {
     case forward, backward
@@ -231,38 +256,59 @@ public struct RoomStore: Sendable {
         return try await PersistedEvent.decode(rows).first
     }
 
-    /// Up to `limit` accepted, non-outlier events of a room strictly after (`forward`) or
-    /// before (`backward`) stream position `from`, in the direction's order, stopping at `to`
-    /// (exclusive) when given.
+    /// Up to `limit` accepted, non-outlier events of a room matching `filter`, read from the
+    /// gap `from` in `direction`, in that direction's order.
+    ///
+    /// Positions name the gaps between events: gap P lies after the event at position P. Reading
+    /// forward from P gives positions above P; backward, positions at or below P. `to`, when
+    /// given, is the gap where reading stops.
     public func timeline(
-        of roomID: String, from position: Int64, to limitPosition: Int64?, direction: TimelineDirection, limit: Int
+        of roomID: String, from position: Int64, to stop: Int64?, direction: TimelineDirection, limit: Int,
+        filter: TimelineFilter = TimelineFilter()
     ) async throws -> [PersistedEvent] {
-        let rows: PostgresRowSequence
-        switch direction {
-        case .forward:
-            rows = try await database.client.query(
-                """
-                SELECT \(unescaped: PersistedEvent.columns) FROM events
-                WHERE room_id = \(roomID) AND stream_ordering > \(position)
-                  AND stream_ordering < \(limitPosition ?? Int64.max)
-                  AND NOT outlier AND rejected_reason IS NULL
-                ORDER BY stream_ordering LIMIT \(limit)
-                """,
-                logger: database.queryLogger("select_timeline_forward")
-            )
-        case .backward:
-            rows = try await database.client.query(
-                """
-                SELECT \(unescaped: PersistedEvent.columns) FROM events
-                WHERE room_id = \(roomID) AND stream_ordering < \(position)
-                  AND stream_ordering > \(limitPosition ?? 0)
-                  AND NOT outlier AND rejected_reason IS NULL
-                ORDER BY stream_ordering DESC LIMIT \(limit)
-                """,
-                logger: database.queryLogger("select_timeline_backward")
-            )
+        let (lower, upper, order) = switch direction {
+        case .forward: (position, stop ?? Int64.max, "ASC")
+        case .backward: (stop ?? -1, position, "DESC")
         }
+        let rows = try await database.client.query(
+            """
+            SELECT \(unescaped: PersistedEvent.columns) FROM events
+            WHERE room_id = \(roomID) AND stream_ordering > \(lower) AND stream_ordering <= \(upper)
+              AND NOT outlier AND rejected_reason IS NULL
+              AND (\(filter.types == nil) OR type LIKE ANY(\(filter.types.map(TimelineFilter.likePatterns) ?? [])::text[]))
+              AND NOT type LIKE ANY(\(TimelineFilter.likePatterns(filter.notTypes))::text[])
+              AND (\(filter.senders == nil) OR sender = ANY(\(filter.senders ?? [])::text[]))
+              AND NOT sender = ANY(\(filter.notSenders)::text[])
+            ORDER BY stream_ordering \(unescaped: order) LIMIT \(limit)
+            """,
+            logger: database.queryLogger("select_timeline")
+        )
         return try await PersistedEvent.decode(rows)
+    }
+
+    /// The state group of the room's state after the last event at or below gap `position`.
+    public func stateGroup(of roomID: String, at position: Int64) async throws -> Int64? {
+        let rows = try await database.client.query(
+            """
+            SELECT g.state_group FROM events AS e JOIN event_to_state_groups AS g USING (event_id)
+            WHERE e.room_id = \(roomID) AND e.stream_ordering <= \(position)
+              AND NOT e.outlier AND e.rejected_reason IS NULL
+            ORDER BY e.stream_ordering DESC LIMIT 1
+            """,
+            logger: database.queryLogger("select_state_group_at")
+        )
+        for try await group in rows.decode(Int64.self) { return group }
+        return nil
+    }
+
+    /// The state events of a state group, optionally only of the given types.
+    public func stateEvents(ofGroup group: Int64, types: Set<String>? = nil) async throws -> [PersistedEvent] {
+        let state = if let types {
+            try await stateGroups.state(ofGroup: group, types: types)
+        } else {
+            try await stateGroups.state(ofGroup: group)
+        }
+        return Array(try await events(Array(state.values)).values)
     }
 
     /// The events stream's head: the position of the last committed event.

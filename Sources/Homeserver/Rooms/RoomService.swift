@@ -1,7 +1,29 @@
 import Foundation
+import MatrixAPI
 import MatrixCore
 import MatrixEvents
 import Storage
+
+/// A page of a room's timeline and the gaps around it (see `RoomStore.timeline`).
+public struct TimelinePage: Sendable {
+    public var events: [PersistedEvent]
+    /// The gap the page was read from.
+    public var start: Int64
+    /// The gap to read the next page from; `nil` when there is nothing more.
+    public var end: Int64?
+    /// Member events of the page's senders, when lazy-loading members.
+    public var state: [PersistedEvent]
+}
+
+/// An event with the events around it and the room state (`/context`).
+public struct EventContext: Sendable {
+    public var before: [PersistedEvent]
+    public var event: PersistedEvent
+    public var after: [PersistedEvent]
+    public var start: Int64
+    public var end: Int64
+    public var state: [PersistedEvent]
+}
 
 /// What a user may read of a room's timeline: events up to `upTo` (inclusive), by stream position.
 public struct RoomVisibility: Sendable, Equatable {
@@ -184,24 +206,82 @@ public struct RoomService: Sendable {
         }
     }
 
-    /// A page of the timeline (`/messages`): events strictly after or before `from`, up to `limit`.
+    /// A page of the timeline (`/messages`), read from gap `from` (the newest gap when reading
+    /// backwards without one, the room's start when reading forwards), never past what the user
+    /// may see. `end` is the gap to continue from, absent when nothing is left.
     public func messages(
-        in roomID: RoomID, for userID: UserID, from: Int64?, to: Int64?, direction: TimelineDirection, limit: Int
-    ) async throws -> (events: [PersistedEvent], from: Int64, end: Int64?) {
+        in roomID: RoomID, for userID: UserID, from: Int64?, to: Int64?, direction: TimelineDirection, limit: Int,
+        filter: RoomEventFilter = RoomEventFilter()
+    ) async throws -> TimelinePage {
         let visibility = try await visibility(of: roomID, for: userID)
-        // Tokens are exclusive bounds: backwards from S reads positions below S.
-        let start: Int64
+        let start: Int64, stop: Int64?
         switch direction {
         case .backward:
-            let head = try await rooms.currentStreamPosition() + 1
-            start = min(from ?? head, visibility.upTo == .max ? head : visibility.upTo + 1)
-        case .forward: start = from ?? 0
+            let newest = if let from { from } else { try await rooms.currentStreamPosition() }
+            start = min(newest, visibility.upTo)
+            stop = to
+        case .forward:
+            start = from ?? 0
+            stop = min(to ?? .max, visibility.upTo)
         }
-        var events = try await rooms.timeline(of: roomID.description, from: start, to: to, direction: direction,
-                                              limit: limit)
-        events.removeAll { $0.streamPosition > visibility.upTo }
-        let end = events.count < limit ? nil : events.last?.streamPosition
-        return (events, start, end)
+        let events = try await rooms.timeline(of: roomID.description, from: start, to: stop, direction: direction,
+                                              limit: limit, filter: filter.timelineFilter)
+        var end: Int64?
+        if events.count == limit, let last = events.last {
+            end = direction == .backward ? last.streamPosition - 1 : last.streamPosition
+        }
+        let state = filter.lazyLoadMembers ? try await memberEvents(of: Set(events.map(\.sender)), in: roomID) : []
+        return TimelinePage(events: events, start: start, end: end, state: state)
+    }
+
+    /// An event with up to `limit` events around it (`/context`): half before, the rest after,
+    /// and the room state at the last event returned (only the senders' members when lazy-loading).
+    public func context(
+        of eventID: String, in roomID: RoomID, for userID: UserID, limit: Int, filter: RoomEventFilter = RoomEventFilter()
+    ) async throws -> EventContext {
+        let event = try await event(eventID, in: roomID, for: userID)
+        let visibility = try await visibility(of: roomID, for: userID)
+        let beforeLimit = limit / 2
+        let before = try await rooms.timeline(of: roomID.description, from: event.streamPosition - 1, to: nil,
+                                              direction: .backward, limit: beforeLimit, filter: filter.timelineFilter)
+        let after = try await rooms.timeline(of: roomID.description, from: event.streamPosition,
+                                             to: visibility.upTo, direction: .forward, limit: limit - beforeLimit,
+                                             filter: filter.timelineFilter)
+        let last = after.last ?? event
+        var state: [PersistedEvent] = []
+        if let group = try await rooms.stateGroup(of: roomID.description, at: last.streamPosition) {
+            let senders = Set(([event] + before + after).map(\.sender))
+            state = try await rooms.stateEvents(ofGroup: group).filter { stateEvent in
+                !filter.lazyLoadMembers || stateEvent.type != EventType.member || senders.contains(stateEvent.stateKey ?? "")
+            }
+        }
+        return EventContext(
+            before: before, event: event, after: after,
+            start: (before.last ?? event).streamPosition - 1, end: last.streamPosition, state: state
+        )
+    }
+
+    /// The current member events of `users` in the room (lazy-loaded members of a page).
+    private func memberEvents(of users: Set<String>, in roomID: RoomID) async throws -> [PersistedEvent] {
+        var events: [PersistedEvent] = []
+        for user in users.sorted() {
+            if let event = try await rooms.currentStateEvent(of: roomID.description, type: EventType.member, stateKey: user) {
+                events.append(event)
+            }
+        }
+        return events
+    }
+
+    /// The member events as they were at gap `position` (`/members?at=`).
+    public func members(
+        of roomID: RoomID, for userID: UserID, at position: Int64
+    ) async throws -> [PersistedEvent] {
+        let visibility = try await visibility(of: roomID, for: userID)
+        guard let group = try await rooms.stateGroup(of: roomID.description, at: min(position, visibility.upTo)) else {
+            return []
+        }
+        return try await rooms.stateEvents(ofGroup: group, types: [EventType.member])
+            .sorted { $0.streamPosition < $1.streamPosition }
     }
 
     /// Events in the client format, redacted ones with the redaction in `unsigned.redacted_because`.
@@ -213,5 +293,12 @@ public struct RoomService: Sendable {
     /// The rooms the user has joined.
     public func joinedRooms(of userID: UserID) async throws -> [String] {
         try await rooms.rooms(of: userID.description, membership: Membership.join)
+    }
+}
+
+extension RoomEventFilter {
+    /// The event-matching part, as storage reads it.
+    var timelineFilter: TimelineFilter {
+        TimelineFilter(types: types, notTypes: notTypes, senders: senders, notSenders: notSenders)
     }
 }

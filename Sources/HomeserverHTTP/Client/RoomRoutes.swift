@@ -153,6 +153,13 @@ public struct RoomRoutes: Sendable {
         }
     }
 
+    /// The `limit` query parameter (else the filter's, else 10), capped at `maximumPageSize`.
+    private static func limit(_ query: Parameters, filter: RoomEventFilter) throws -> Int {
+        guard let text = query.get("limit") else { return min(filter.limit ?? 10, maximumPageSize) }
+        guard let value = Int(text), value >= 0 else { throw MatrixError(.invalidParam, "Invalid limit") }
+        return min(value, maximumPageSize)
+    }
+
     /// One event in the client format.
     private func one(_ event: PersistedEvent) async throws -> JSONObject {
         try await rooms.clientEvents([event])[0]
@@ -169,10 +176,20 @@ public struct RoomRoutes: Sendable {
         }
         group.get("rooms/:roomId/members") { request, context in
             let query = request.uri.queryParameters
-            let events = try await rooms.members(
-                of: try context.roomID(), for: try context.requireRequester().userID,
-                membership: query.get("membership"), notMembership: query.get("not_membership")
-            )
+            let requester = try context.requireRequester()
+            var events: [PersistedEvent]
+            if let at = query.get("at") {
+                events = try await rooms.members(of: try context.roomID(), for: requester.userID,
+                                                 at: try TimelineToken.decode(at))
+            } else {
+                events = try await rooms.members(of: try context.roomID(), for: requester.userID,
+                                                 membership: nil, notMembership: nil)
+            }
+            let membership = query.get("membership"), notMembership = query.get("not_membership")
+            events = try events.filter { event in
+                let value = try event.pdu().membership
+                return (membership == nil || value == membership) && (notMembership == nil || value != notMembership)
+            }
             return ["chunk": .array(try await rooms.clientEvents(events).map(JSONValue.object))] as JSONObject
         }
         group.get("rooms/:roomId/joined_members") { _, context in
@@ -196,21 +213,41 @@ public struct RoomRoutes: Sendable {
             case "f": direction = .forward
             default: throw MatrixError(.invalidParam, "dir must be 'b' or 'f'")
             }
-            let limit = try query.get("limit").map { text throws -> Int in
-                guard let value = Int(text), value >= 0 else { throw MatrixError(.invalidParam, "Invalid limit") }
-                return min(value, Self.maximumPageSize)
-            } ?? 10
+            let filter = try query.get("filter").map { text throws -> RoomEventFilter in
+                try RoomEventFilter(queryParameter: text)
+            } ?? RoomEventFilter()
             let page = try await rooms.messages(
                 in: try context.roomID(), for: try context.requireRequester().userID,
                 from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
-                direction: direction, limit: limit
+                direction: direction, limit: try Self.limit(query, filter: filter), filter: filter
             )
             var response: JSONObject = [
                 "chunk": .array(try await rooms.clientEvents(page.events).map(JSONValue.object)),
-                "start": .string(TimelineToken.encode(page.from)),
+                "start": .string(TimelineToken.encode(page.start)),
             ]
             if let end = page.end { response["end"] = .string(TimelineToken.encode(end)) }
+            if !page.state.isEmpty {
+                response["state"] = .array(try await rooms.clientEvents(page.state).map(JSONValue.object))
+            }
             return response
+        }
+        group.get("rooms/:roomId/context/:eventId") { request, context in
+            let query = request.uri.queryParameters
+            let filter = try query.get("filter").map { text throws -> RoomEventFilter in
+                try RoomEventFilter(queryParameter: text)
+            } ?? RoomEventFilter()
+            let result = try await rooms.context(
+                of: try context.pathParameter("eventId"), in: try context.roomID(),
+                for: try context.requireRequester().userID, limit: try Self.limit(query, filter: filter), filter: filter
+            )
+            return [
+                "event": .object(try await one(result.event)),
+                "events_before": .array(try await rooms.clientEvents(result.before).map(JSONValue.object)),
+                "events_after": .array(try await rooms.clientEvents(result.after).map(JSONValue.object)),
+                "state": .array(try await rooms.clientEvents(result.state).map(JSONValue.object)),
+                "start": .string(TimelineToken.encode(result.start)),
+                "end": .string(TimelineToken.encode(result.end)),
+            ] as JSONObject
         }
     }
 }
