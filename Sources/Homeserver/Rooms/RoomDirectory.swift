@@ -44,6 +44,14 @@ public struct RoomDirectory: Sendable {
         _ = try await rooms.deleteAlias(alias.description)
     }
 
+    /// The local aliases of a room, for its members (`403` for others).
+    public func aliases(of roomID: RoomID, for requester: Requester) async throws -> [String] {
+        guard try await rooms.membership(of: requester.userID.description, in: roomID.description)?.membership
+            == Membership.join || requester.isAdmin
+        else { throw MatrixError(.forbidden, "You are not in the room") }
+        return try await rooms.aliases(of: roomID.description)
+    }
+
     /// Whether the room is listed in the public directory (`404` for an unknown room).
     public func isPublic(_ roomID: RoomID) async throws -> Bool {
         guard let room = try await rooms.room(roomID.description) else { throw MatrixError(.notFound, "Unknown room") }

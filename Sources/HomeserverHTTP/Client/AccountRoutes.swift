@@ -115,7 +115,7 @@ public struct AccountRoutes: Sendable {
     private func register(_ body: JSONObject, request: Request) async throws -> JSONObject {
         let kind = request.uri.queryParameters.get("kind") ?? "user"
         guard kind == "user" else {
-            throw MatrixError(.forbidden, "Guest access is disabled")
+            throw MatrixError(.guestAccessForbidden, "Guest access is disabled")
         }
         guard accounts.settings.registrationEnabled else {
             throw MatrixError(.forbidden, "Registration has been disabled")

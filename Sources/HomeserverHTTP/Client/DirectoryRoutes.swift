@@ -23,6 +23,10 @@ public struct DirectoryRoutes: Sendable {
             }
         }
         for group in router.clientGroups(authenticatedBy: authentication) {
+            group.get("rooms/:roomId/aliases") { _, context in
+                let aliases = try await directory.aliases(of: try context.roomID(), for: try context.requireRequester())
+                return ["aliases": .array(aliases.map(JSONValue.string))] as JSONObject
+            }
             group.put("directory/room/:roomAlias") { request, context in
                 let body = try await request.jsonObject()
                 guard let roomID = try? RoomID(parsing: try body.requiredString("room_id")) else {

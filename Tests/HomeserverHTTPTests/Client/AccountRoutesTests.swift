@@ -51,6 +51,23 @@ struct AccountRoutesTests {
         }
     }
 
+    @Test("inhibit_login registers without a session; guests are refused")
+    func inhibitLoginAndGuests() async throws {
+        try await ClientAPITestServer().run { api in
+            let (status, body) = try await api.call(.post, "/_matrix/client/v3/register", body: [
+                "username": "quiet", "password": "long enough password", "auth": ["type": "m.login.dummy"],
+                "inhibit_login": true,
+            ])
+            #expect(status == 200)
+            #expect(body["user_id"]?.stringValue == "@quiet:test.local")
+            #expect(body["access_token"] == nil)
+            #expect(body["device_id"] == nil)
+            let (guest, guestBody) = try await api.call(.post, "/_matrix/client/v3/register?kind=guest", body: [:])
+            #expect(guest == 403)
+            #expect(guestBody["errcode"]?.stringValue == "M_GUEST_ACCESS_FORBIDDEN")
+        }
+    }
+
     @Test("registration closed by configuration is 403 M_FORBIDDEN")
     func registrationDisabled() async throws {
         try await ClientAPITestServer(registrationEnabled: false).run { api in

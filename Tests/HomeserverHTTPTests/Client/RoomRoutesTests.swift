@@ -166,6 +166,14 @@ struct RoomRoutesTests {
                                                  token: bob, body: [:])
             #expect(joined["room_id"]?.stringValue == roomID)
             #expect(try await api.call(.get, "/_matrix/client/v3/directory/room/\(escaped("#nothing:test.local"))").status == 404)
+            let (_, listed) = try await api.call(.get, "/_matrix/client/v3/rooms/\(escaped(roomID))/aliases", token: bob)
+            #expect(listed["aliases"]?.arrayValue == ["#lobby:test.local"])
+            #expect(try await api.call(.put, "/_matrix/client/v3/directory/room/\(escaped("#second:test.local"))", token: bob,
+                                       body: ["room_id": .string(roomID)]).status == 200)
+            #expect(try await api.call(.delete, "/_matrix/client/v3/directory/room/\(escaped("#second:test.local"))",
+                                       token: alice).status == 403)
+            #expect(try await api.call(.delete, "/_matrix/client/v3/directory/room/\(escaped("#second:test.local"))",
+                                       token: bob).status == 200)
         }
     }
 
