@@ -13,7 +13,8 @@ extension MatrixError: HTTPResponseError {
         case .notFound, .unrecognized: .notFound
         case .limitExceeded: .tooManyRequests
         case .tooLarge: .contentTooLarge
-        case .unknown: .internalServerError
+        // M_UNKNOWN thrown on purpose is a client error (e.g. an unknown login type, as the spec
+        // and Synapse answer it); failures nobody anticipated become 500 in `status(for:mapped:isUnexpected:)`.
         default: .badRequest
         }
     }
@@ -51,8 +52,10 @@ extension MatrixError {
         }
     }
 
-    /// The status for an error: the table above, except `405` for a known path called with the wrong method.
-    static func status(for error: any Error, mapped: MatrixError) -> HTTPResponse.Status {
-        error is UnsupportedMethodError ? .methodNotAllowed : mapped.status
+    /// The status for an error: the table above, except `405` for a known path called with the
+    /// wrong method and `500` for an unexpected error.
+    static func status(for error: any Error, mapped: MatrixError, isUnexpected: Bool) -> HTTPResponse.Status {
+        if isUnexpected { return .internalServerError }
+        return error is UnsupportedMethodError ? .methodNotAllowed : mapped.status
     }
 }

@@ -26,7 +26,7 @@ public struct MatrixErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"]
                 )
             }
-            return .json(matrixError.body, status: MatrixError.status(for: error, mapped: matrixError))
+            return .json(matrixError.body, status: MatrixError.status(for: error, mapped: matrixError, isUnexpected: isUnexpected))
         }
     }
 }

@@ -91,6 +91,10 @@ struct AccountRoutesTests {
             ])
             #expect(wrong == 403)
             #expect(wrongBody["errcode"]?.stringValue == "M_FORBIDDEN")
+            let (unknownType, unknownBody) = try await api.call(.post, "/_matrix/client/v3/login",
+                                                                body: ["type": "m.login.carrier_pigeon"])
+            #expect(unknownType == 400)
+            #expect(unknownBody["errcode"]?.stringValue == "M_UNKNOWN")
 
             let (ok, session) = try await api.call(.post, "/_matrix/client/v3/login", body: [
                 "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "@frank:test.local"],
