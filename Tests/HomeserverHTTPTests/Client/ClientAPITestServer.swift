@@ -14,10 +14,14 @@ import Storage
 /// the test Redis, served in memory. Password hashing uses Argon2id's minimum cost.
 struct ClientAPITestServer {
     var registrationEnabled = true
+    /// The `registration_shared_secret`; `nil` leaves shared-secret registration off.
+    var registrationSharedSecret: String?
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
+        let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
         let yaml = """
             server_name: test.local
+            registration_shared_secret: \(secret)
             accounts:
               registration_enabled: \(registrationEnabled)
               password_hash_operations: 1
