@@ -45,10 +45,11 @@ let package = Package(
         // C libraries, each wrapped once and imported by exactly one module.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Pure Matrix model and protocol: no I/O.
         .target(name: "MatrixCore", swiftSettings: swiftSettings),
-        .target(name: "MatrixCrypto", dependencies: ["MatrixCore", "CSodium"], swiftSettings: swiftSettings),
+        .target(name: "MatrixCrypto", dependencies: ["MatrixCore", "CSodium", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "MatrixEvents", dependencies: ["MatrixCore", "MatrixCrypto"], swiftSettings: swiftSettings),
         .target(name: "MatrixAPI", dependencies: ["MatrixCore"], swiftSettings: swiftSettings),
         .target(name: "RoomGraph", dependencies: ["MatrixCore", "MatrixEvents"], swiftSettings: swiftSettings),

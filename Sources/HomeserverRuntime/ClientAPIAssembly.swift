@@ -29,7 +29,7 @@ public struct ClientAPIAssembly {
         let serverName = try ServerName(parsing: config.serverName)
         let accountStore = AccountStore(database: database)
         let roomStore = RoomStore(database: database, stateGroups: StateGroupStore(database: database))
-        let accounts = AccountService(store: accountStore, settings: accountSettings(serverName: serverName), logger: logger)
+        let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), logger: logger)
         let persister = EventPersister(rooms: roomStore, serverName: serverName, signingKey: signingKey,
                                        publisher: StreamPublisher(connection: redis), logger: logger)
         let profiles = ProfileService(accounts: accountStore, rooms: roomStore, persister: persister, logger: logger)
@@ -46,6 +46,17 @@ public struct ClientAPIAssembly {
         ProfileRoutes(profiles: profiles).register(on: router, authentication: authentication)
         DirectoryRoutes(directory: RoomDirectory(rooms: roomStore, serverName: serverName))
             .register(on: router, authentication: authentication)
+
+        let deactivation = AccountDeactivation(accounts: accounts, accountStore: accountStore, roomStore: roomStore,
+                                               rooms: rooms, logger: logger)
+        AdminUserRoutes(users: UserAdministration(accounts: accounts, store: accountStore, profiles: profiles,
+                                                  deactivation: deactivation))
+            .register(on: router, authentication: authentication)
+        let sharedSecretRegistration = SharedSecretRegistration(
+            secret: config.registrationSharedSecret, nonces: RegistrationNonceStore(database: database), accounts: accounts
+        )
+        SharedSecretRegistrationRoutes(registration: sharedSecretRegistration, serverName: serverName).register(on: router)
+        ServerVersionRoutes().register(on: router)
     }
 
     private func rateLimits() -> [RateLimitedAction: RateLimit] {
@@ -58,16 +69,5 @@ public struct ClientAPIAssembly {
             limits[action] = RateLimit(perSecond: bucket.perSecond, burst: bucket.burstCount)
         }
         return limits
-    }
-
-    private func accountSettings(serverName: ServerName) -> AccountSettings {
-        AccountSettings(
-            serverName: serverName,
-            registrationEnabled: config.accounts.registrationEnabled,
-            passwordHasher: PasswordHasher(operationsLimit: config.accounts.passwordHashOperations,
-                                           memoryLimitBytes: config.accounts.passwordHashMemoryKiB * 1024),
-            minimumPasswordLength: config.accounts.minimumPasswordLength,
-            refreshableTokenLifetimeMilliseconds: Int64(config.accounts.refreshableAccessTokenLifetimeSeconds) * 1000
-        )
     }
 }

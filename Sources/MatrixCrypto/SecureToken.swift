@@ -1,3 +1,5 @@
+import MatrixCore
+
 /// Random secrets handed to clients (access and refresh tokens, device IDs, session IDs)
 /// and the digests under which they are stored.
 public enum SecureToken {
@@ -17,9 +19,11 @@ public enum SecureToken {
 
     /// The lowercase hex SHA-256 of a token: what the database stores instead of the token.
     public static func digest(_ token: String) -> String {
-        SHA256.hash(Array(token.utf8)).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]], as: UTF8.self)
-        }.joined()
+        Hex.encode(SHA256.hash(Array(token.utf8)))
+    }
+
+    /// `byteCount` random bytes from libsodium's CSPRNG, as lowercase hex (Python's `secrets.token_hex`).
+    public static func hex(byteCount: Int) -> String {
+        Hex.encode(Sodium.randomBytes(byteCount))
     }
 }

@@ -15,6 +15,43 @@ public struct UserRecord: Sendable, Equatable {
     public var createdTimestamp: Int64
 }
 
+/// A row of `user_threepids`: an email address or phone number bound to an account.
+public struct ThreepidRecord: Sendable, Equatable {
+    /// `email` or `msisdn`.
+    public var medium: String
+    public var address: String
+    /// When it was validated and added, in ms since the epoch.
+    public var validatedTimestamp: Int64
+    public var addedTimestamp: Int64
+
+    public init(medium: String, address: String, validatedTimestamp: Int64, addedTimestamp: Int64) {
+        self.medium = medium
+        self.address = address
+        self.validatedTimestamp = validatedTimestamp
+        self.addedTimestamp = addedTimestamp
+    }
+}
+
+/// Which users a page of the admin user list holds (Synapse's `GET /_synapse/admin/v2/users` filters).
+public struct UserListFilter: Sendable, Equatable {
+    /// Users whose localpart or display name contains this, ignoring case.
+    public var name: String?
+    /// Users whose ID contains this, ignoring case; ignored when `name` is set.
+    public var userIDContains: String?
+    public var includeDeactivated: Bool
+    /// Only admins (`true`), only other users (`false`), or both (`nil`).
+    public var admins: Bool?
+
+    public init(
+        name: String? = nil, userIDContains: String? = nil, includeDeactivated: Bool = false, admins: Bool? = nil
+    ) {
+        self.name = name
+        self.userIDContains = userIDContains
+        self.includeDeactivated = includeDeactivated
+        self.admins = admins
+    }
+}
+
 /// A row of `devices`.
 public struct DeviceRecord: Sendable, Equatable {
     public var deviceID: String
@@ -80,36 +117,59 @@ public struct AccountStore: Sendable {
         return false
     }
 
-    /// A page of users ordered by user ID, after `from` (exclusive), optionally only those whose
-    /// ID or display name contains `search` and only active ones.
-    public func users(after from: String?, limit: Int, search: String?, includeDeactivated: Bool) async throws -> [UserRecord] {
-        let pattern = search.map { "%" + $0.lowercased() + "%" }
+    /// A page of the users matching `filter`, ordered by user ID: `limit` of them after skipping `offset`.
+    public func users(matching filter: UserListFilter, offset: Int, limit: Int) async throws -> [UserRecord] {
         let rows = try await database.client.query(
-            """
-            SELECT \(unescaped: Self.userColumns) FROM users
-            WHERE user_id > \(from ?? "")
-              AND (\(pattern == nil) OR lower(user_id) LIKE \(pattern ?? "") OR lower(displayname) LIKE \(pattern ?? ""))
-              AND (\(includeDeactivated) OR NOT deactivated)
-            ORDER BY user_id LIMIT \(limit)
-            """,
+            Self.query(
+                selecting: Self.userColumns, matching: filter,
+                then: "ORDER BY user_id LIMIT \(max(limit, 0)) OFFSET \(max(offset, 0))"
+            ),
             logger: database.queryLogger("select_users_page")
         )
         return try await Self.decodeUsers(rows)
     }
 
-    /// The number of users matching the filter of ``users(after:limit:search:includeDeactivated:)``.
-    public func userCount(search: String?, includeDeactivated: Bool) async throws -> Int {
-        let pattern = search.map { "%" + $0.lowercased() + "%" }
+    /// The number of users matching `filter`.
+    public func userCount(matching filter: UserListFilter) async throws -> Int {
         let rows = try await database.client.query(
-            """
-            SELECT count(*) FROM users
-            WHERE (\(pattern == nil) OR lower(user_id) LIKE \(pattern ?? "") OR lower(displayname) LIKE \(pattern ?? ""))
-              AND (\(includeDeactivated) OR NOT deactivated)
-            """,
-            logger: database.queryLogger("count_users")
+            Self.query(selecting: "count(*)", matching: filter), logger: database.queryLogger("count_users")
         )
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
+    }
+
+    /// `SELECT columns FROM users WHERE <filter> tail`; `tail` must not hold client input.
+    private static func query(
+        selecting columns: String, matching filter: UserListFilter, then tail: String = ""
+    ) -> PostgresQuery {
+        // An empty pattern turns its condition off; the name filter replaces the user ID one (as in Synapse).
+        let name = filter.name?.lowercased() ?? "", userID = filter.userIDContains?.lowercased() ?? ""
+        let namePattern = name.isEmpty ? "" : "@%" + name + "%:%"
+        let displayNamePattern = "%" + name + "%"
+        let userIDPattern = !name.isEmpty || userID.isEmpty ? "" : "%" + userID + "%"
+        return """
+            SELECT \(unescaped: columns) FROM users
+            WHERE (\(namePattern) = ''
+                   OR lower(user_id) LIKE \(namePattern) OR lower(displayname) LIKE \(displayNamePattern))
+              AND (\(userIDPattern) = '' OR lower(user_id) LIKE \(userIDPattern))
+              AND (\(filter.includeDeactivated) OR NOT deactivated)
+              AND (\(filter.admins == nil) OR is_admin = \(filter.admins ?? false))
+            \(unescaped: tail)
+            """
+    }
+
+    /// When each user last used any of their devices (ms since the epoch); users never seen are absent.
+    public func lastSeenTimestamps(of userIDs: [String]) async throws -> [String: Int64] {
+        let rows = try await database.client.query(
+            """
+            SELECT user_id, max(last_seen_ts) FROM devices
+            WHERE user_id = ANY(\(userIDs)::text[]) AND last_seen_ts IS NOT NULL GROUP BY user_id
+            """,
+            logger: database.queryLogger("select_users_last_seen")
+        )
+        var lastSeen: [String: Int64] = [:]
+        for try await (userID, timestamp) in rows.decode((String, Int64).self) { lastSeen[userID] = timestamp }
+        return lastSeen
     }
 
     public func setPasswordHash(_ hash: String?, for userID: String) async throws {
@@ -122,6 +182,11 @@ public struct AccountStore: Sendable {
 
     public func setAvatarURL(_ url: String?, for userID: String) async throws {
         try await update("avatar_url", to: url, for: userID)
+    }
+
+    /// Sets or clears (`nil`) the user's type, such as `bot` or `support`.
+    public func setUserType(_ userType: String?, for userID: String) async throws {
+        try await update("user_type", to: userType, for: userID)
     }
 
     public func setAdmin(_ isAdmin: Bool, for userID: String) async throws {
@@ -148,8 +213,8 @@ public struct AccountStore: Sendable {
 
     // MARK: - Third-party identifiers
 
-    /// The user's third-party identifiers as `(medium, address, validated, added)`.
-    public func threepids(of userID: String) async throws -> [(medium: String, address: String, validated: Int64, added: Int64)] {
+    /// The user's third-party identifiers, ordered by medium and address.
+    public func threepids(of userID: String) async throws -> [ThreepidRecord] {
         let rows = try await database.client.query(
             """
             SELECT medium, address, validated_ts, added_ts FROM user_threepids
@@ -157,16 +222,26 @@ public struct AccountStore: Sendable {
             """,
             logger: database.queryLogger("select_threepids")
         )
-        var threepids: [(String, String, Int64, Int64)] = []
-        for try await row in rows.decode((String, String, Int64, Int64).self) { threepids.append(row) }
+        var threepids: [ThreepidRecord] = []
+        for try await (medium, address, validated, added) in rows.decode((String, String, Int64, Int64).self) {
+            threepids.append(ThreepidRecord(medium: medium, address: address, validatedTimestamp: validated,
+                                            addedTimestamp: added))
+        }
         return threepids
     }
 
-    /// Replaces the user's third-party identifiers.
+    /// Makes `threepids` the user's third-party identifiers: others of the user are deleted, ones
+    /// the user already has keep their timestamps, and ones bound to another user move to this one.
     public func replaceThreepids(of userID: String, with threepids: [(medium: String, address: String)]) async throws {
+        let media = threepids.map(\.medium), addresses = threepids.map(\.address)
         try await database.transaction { connection in
             try await connection.query(
-                "DELETE FROM user_threepids WHERE user_id = \(userID)", logger: database.queryLogger("delete_threepids")
+                """
+                DELETE FROM user_threepids AS t WHERE t.user_id = \(userID) AND NOT EXISTS (
+                    SELECT 1 FROM unnest(\(media)::text[], \(addresses)::text[]) AS kept(medium, address)
+                    WHERE kept.medium = t.medium AND kept.address = t.address)
+                """,
+                logger: database.queryLogger("delete_threepids")
             )
             guard !threepids.isEmpty else { return }
             let now = unixMilliseconds()
@@ -174,8 +249,10 @@ public struct AccountStore: Sendable {
                 """
                 INSERT INTO user_threepids (user_id, medium, address, validated_ts, added_ts)
                 SELECT \(userID), t.medium, t.address, \(now), \(now)
-                FROM unnest(\(threepids.map(\.medium))::text[], \(threepids.map(\.address))::text[]) AS t(medium, address)
-                ON CONFLICT (medium, address) DO UPDATE SET user_id = EXCLUDED.user_id
+                FROM unnest(\(media)::text[], \(addresses)::text[]) AS t(medium, address)
+                ON CONFLICT (medium, address) DO UPDATE
+                SET user_id = EXCLUDED.user_id, validated_ts = EXCLUDED.validated_ts, added_ts = EXCLUDED.added_ts
+                WHERE user_threepids.user_id <> EXCLUDED.user_id
                 """,
                 logger: database.queryLogger("insert_threepids")
             )

@@ -10,7 +10,8 @@ struct TrellisCommand: AsyncParsableCommand {
         abstract: "Operate a Trellis Matrix homeserver.",
         version: TrellisVersion.current,
         subcommands: [
-            MigrateCommand.self, GenerateSigningKeyCommand.self, VectorsCommand.self, ConfigCommand.self,
+            MigrateCommand.self, RegisterUserCommand.self, GenerateSigningKeyCommand.self, VectorsCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

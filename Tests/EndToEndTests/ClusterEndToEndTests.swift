@@ -65,6 +65,11 @@ struct ClusterEndToEndTests {
         #expect(federation.status == 200)
         #expect(try federation.json["server"]?["name"]?.stringValue == "Trellis")
 
+        let adminVersion = try await Curl.request(cluster.baseURL + "/_synapse/admin/v1/server_version")
+        #expect(adminVersion.status == 200)
+        #expect(adminVersion.headers["x-trellis-worker"] == "client-api")
+        #expect(try adminVersion.json["server_version"]?.stringValue?.isEmpty == false)
+
         let keys = try await Curl.request(cluster.baseURL + "/_matrix/key/v2/server")
         let document = try #require(try keys.json.objectValue)
         let keyFile = try String(contentsOf: cluster.runDirectory.appendingPathComponent("signing.key"), encoding: .utf8)

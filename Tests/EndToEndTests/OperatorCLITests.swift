@@ -1,7 +1,9 @@
 import Foundation
 import HomeserverTesting
+import Logging
 import MatrixCore
 import MatrixCrypto
+import Storage
 import Testing
 
 /// The `trellis` operator commands, run as the built executable.
@@ -66,6 +68,45 @@ struct OperatorCLITests {
             #expect(error.description.contains("exited with 2"))
             #expect(error.description.contains("unknown key database.prot"))
         }
+    }
+
+    @Test("register-user creates an account in a migrated database, admin when asked, and refuses a taken name")
+    func registerUser() async throws {
+        let directory = try Self.temporaryDirectory()
+        let databaseName = try await PostgresTestDatabase.create()
+        func cleanUp() async {
+            try? await PostgresTestDatabase.drop(databaseName)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        do {
+            let configPath = directory.appendingPathComponent("trellis.yaml").path
+            try """
+                server_name: example.org
+                database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try await Command.run(Self.trellis, ["migrate", "--config", configPath])
+            let output = try await Command.run(
+                Self.trellis, ["register-user", "--config", configPath, "--user", "alice", "--password", "pw", "--admin"]
+            )
+            #expect(output.contains("registered @alice:example.org (server admin)"))
+            do {
+                try await Command.run(
+                    Self.trellis, ["register-user", "--config", configPath, "--user", "@alice:example.org", "--password", "x"]
+                )
+                Issue.record("register-user registered a taken user ID")
+            } catch let error as CommandError {
+                #expect(error.description.contains("M_USER_IN_USE"))
+            }
+
+            let database = Database(settings: PostgresTestDatabase.settings(name: databaseName), logger: Logger(label: "test"))
+            let alice = try await database.whileRunning { try await AccountStore(database: database).user("@alice:example.org") }
+            #expect(alice?.isAdmin == true)
+            #expect(alice?.passwordHash != nil)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
     }
 
     @Test("vectors verify prints a line per file and ends with the totals")

@@ -38,13 +38,15 @@ public struct AccountService: Sendable {
     /// Creates an account and, unless `inhibitLogin`, a device and tokens for it.
     ///
     /// Without a localpart, one is generated. The display name defaults to the localpart.
+    /// Registrations by a server admin (admin API, operator CLI) pass `checkingPasswordPolicy: false`,
+    /// as Synapse applies its password policy to users only.
     public func register(
         localpart: String?, password: String?, deviceID: String? = nil, deviceDisplayName: String? = nil,
         inhibitLogin: Bool = false, wantsRefreshToken: Bool = false, isAdmin: Bool = false,
-        userType: String? = nil, displayName: String? = nil
+        userType: String? = nil, displayName: String? = nil, checkingPasswordPolicy: Bool = true
     ) async throws -> (userID: UserID, session: LoginSession?) {
         let userID = try await availableUserID(localpart: localpart ?? generatedLocalpart())
-        let hash = try await password.asyncMap(hashPassword)
+        let hash = try await password.asyncMap { try await hashPassword($0, checkingPolicy: checkingPasswordPolicy) }
         guard try await store.createUser(
             userID.description, passwordHash: hash, isAdmin: isAdmin, userType: userType,
             displayName: displayName ?? String(userID.localpart)
@@ -58,9 +60,10 @@ public struct AccountService: Sendable {
         return (userID, session)
     }
 
-    /// Hashes a new password after checking its length (`M_PASSWORD_TOO_SHORT`).
-    public func hashPassword(_ password: String) async throws -> String {
-        guard password.count >= settings.minimumPasswordLength else {
+    /// Hashes a new password, first checking the policy's minimum length (`M_PASSWORD_TOO_SHORT`)
+    /// unless told not to. Passwords longer than the hasher takes are `M_INVALID_PARAM` either way.
+    public func hashPassword(_ password: String, checkingPolicy: Bool = true) async throws -> String {
+        guard !checkingPolicy || password.count >= settings.minimumPasswordLength else {
             throw MatrixError(.passwordTooShort, "Password must be at least \(settings.minimumPasswordLength) characters")
         }
         let hasher = settings.passwordHasher
@@ -167,18 +170,36 @@ public struct AccountService: Sendable {
 
     /// Sets a new password; with `logOutOtherDevices`, every other device is logged out.
     public func changePassword(_ requester: Requester, to password: String, logOutOtherDevices: Bool) async throws {
-        try await store.setPasswordHash(try await hashPassword(password), for: requester.userID.description)
-        if logOutOtherDevices {
-            try await store.deleteAllDevices(userID: requester.userID.description, except: requester.deviceID)
+        try await setPassword(password, for: requester.userID, loggingOut: logOutOtherDevices,
+                              except: requester.deviceID)
+    }
+
+    /// Sets a user's password; with `loggingOut`, deletes every device but `keptDevice` and their tokens.
+    public func setPassword(
+        _ password: String, for userID: UserID, loggingOut: Bool, except keptDevice: String? = nil,
+        checkingPolicy: Bool = true
+    ) async throws {
+        try await store.setPasswordHash(try await hashPassword(password, checkingPolicy: checkingPolicy),
+                                        for: userID.description)
+        if loggingOut {
+            try await store.deleteAllDevices(userID: userID.description, except: keptDevice)
         }
     }
 
-    /// Deactivates an account: it can no longer log in, and all its sessions end.
+    /// Deactivates an account: it can no longer log in, all its sessions end, and its password
+    /// and third-party identifiers are removed.
     public func deactivate(_ userID: UserID) async throws {
         try await store.setDeactivated(true, for: userID.description)
         try await store.setPasswordHash(nil, for: userID.description)
         try await store.deleteAllDevices(userID: userID.description)
+        try await store.replaceThreepids(of: userID.description, with: [])
         logger.info("account deactivated", metadata: ["user_id": "\(userID)"])
+    }
+
+    /// Lets a deactivated account be used again; it has no password until one is set.
+    public func reactivate(_ userID: UserID) async throws {
+        try await store.setDeactivated(false, for: userID.description)
+        logger.info("account reactivated", metadata: ["user_id": "\(userID)"])
     }
 
     /// The account's row; `nil` for an unknown user.
@@ -213,7 +234,8 @@ public struct AccountService: Sendable {
     }
 
     static func newToken(prefix: String) -> String { prefix + "_" + SecureToken.alphanumeric(40) }
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    /// The current time in ms since the epoch.
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 extension Optional {

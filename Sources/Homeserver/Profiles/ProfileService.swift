@@ -42,20 +42,30 @@ public struct ProfileService: Sendable {
 
     /// Sets the user's display name and updates their member event in every joined room.
     public func setDisplayName(_ name: String?, for userID: UserID) async throws {
-        if let name, name.count > Self.maximumDisplayNameLength {
-            throw MatrixError(.invalidParam, "Display name is too long (max \(Self.maximumDisplayNameLength))")
-        }
+        try Self.validate(displayName: name)
         try await accounts.setDisplayName(name, for: userID.description)
         try await propagate(field: "displayname", value: name, for: userID)
     }
 
     /// Sets the user's avatar and updates their member event in every joined room.
     public func setAvatarURL(_ url: String?, for userID: UserID) async throws {
-        if let url, url.count > Self.maximumAvatarURLLength {
-            throw MatrixError(.invalidParam, "Avatar URL is too long (max \(Self.maximumAvatarURLLength))")
-        }
+        try Self.validate(avatarURL: url)
         try await accounts.setAvatarURL(url, for: userID.description)
         try await propagate(field: "avatar_url", value: url, for: userID)
+    }
+
+    /// `400 M_INVALID_PARAM` for a display name longer than ``maximumDisplayNameLength``.
+    public static func validate(displayName: String?) throws(MatrixError) {
+        if let displayName, displayName.count > maximumDisplayNameLength {
+            throw MatrixError(.invalidParam, "Display name is too long (max \(maximumDisplayNameLength))")
+        }
+    }
+
+    /// `400 M_INVALID_PARAM` for an avatar URL longer than ``maximumAvatarURLLength``.
+    public static func validate(avatarURL: String?) throws(MatrixError) {
+        if let avatarURL, avatarURL.count > maximumAvatarURLLength {
+            throw MatrixError(.invalidParam, "Avatar URL is too long (max \(maximumAvatarURLLength))")
+        }
     }
 
     /// Sends a new join event with the changed field into each joined room. A room that refuses

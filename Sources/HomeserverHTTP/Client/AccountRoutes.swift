@@ -130,7 +130,7 @@ public struct AccountRoutes: Sendable {
             wantsRefreshToken: try body.bool("refresh_token") ?? false
         )
         var response: JSONObject = ["user_id": .string(userID.description), "home_server": .string(accounts.settings.serverName.description)]
-        if let session { Self.add(session, to: &response) }
+        if let session { response.add(session) }
         return response
     }
 
@@ -155,16 +155,8 @@ public struct AccountRoutes: Sendable {
             wantsRefreshToken: try body.bool("refresh_token") ?? false
         )
         var response: JSONObject = ["home_server": .string(accounts.settings.serverName.description)]
-        Self.add(session, to: &response)
+        response.add(session)
         return response
-    }
-
-    private static func add(_ session: LoginSession, to response: inout JSONObject) {
-        response["user_id"] = .string(session.userID.description)
-        response["device_id"] = .string(session.deviceID)
-        response["access_token"] = .string(session.accessToken)
-        if let refresh = session.refreshToken { response["refresh_token"] = .string(refresh) }
-        if let expires = session.expiresInMilliseconds { response["expires_in_ms"] = .integer(expires) }
     }
 
     private static func json(_ device: DeviceRecord) -> JSONObject {

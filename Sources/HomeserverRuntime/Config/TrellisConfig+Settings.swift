@@ -1,3 +1,6 @@
+import Homeserver
+import MatrixCore
+import MatrixCrypto
 import Replication
 import Storage
 
@@ -18,5 +21,17 @@ extension TrellisConfig {
     /// The `redis` section as the replication bus's settings.
     public var redisConfiguration: RedisConfiguration {
         RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+    }
+
+    /// The `accounts` section and the server name as the account service's settings.
+    public func accountSettings() throws -> AccountSettings {
+        AccountSettings(
+            serverName: try ServerName(parsing: serverName),
+            registrationEnabled: accounts.registrationEnabled,
+            passwordHasher: PasswordHasher(operationsLimit: accounts.passwordHashOperations,
+                                           memoryLimitBytes: accounts.passwordHashMemoryKiB * 1024),
+            minimumPasswordLength: accounts.minimumPasswordLength,
+            refreshableTokenLifetimeMilliseconds: Int64(accounts.refreshableAccessTokenLifetimeSeconds) * 1000
+        )
     }
 }

@@ -16,10 +16,14 @@ struct ClientAPITestServer {
     var registrationEnabled = true
     /// The `rate_limits` section; all limits are off unless a test sets them.
     var rateLimits = "{ message: null, registration: null, login: null, joins: null }"
+    /// The `registration_shared_secret`; `nil` leaves shared-secret registration off.
+    var registrationSharedSecret: String?
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
+        let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
         let yaml = """
             server_name: test.local
+            registration_shared_secret: \(secret)
             accounts:
               registration_enabled: \(registrationEnabled)
               password_hash_operations: 1
