@@ -21,6 +21,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var logging: Logging
     public var accounts: Accounts
     public var rooms: Rooms
+    public var turn: TURN
 
     /// Registration, passwords and tokens.
     public struct Accounts: Codable, Sendable, Equatable {
@@ -50,6 +51,22 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case defaultVersion = "default_version"
+        }
+    }
+
+    /// The TURN server announced to clients for VoIP (`/voip/turnServer`).
+    public struct TURN: Codable, Sendable, Equatable {
+        /// `turn:`/`turns:`/`stun:` URIs; empty announces no server.
+        public var uris: [String]
+        /// Static credentials shared by every user (coturn's long-term credentials).
+        public var username: String?
+        public var password: String?
+        /// How long clients may use the credentials before asking again, in seconds.
+        public var userLifetimeSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case uris, username, password
+            case userLifetimeSeconds = "user_lifetime_seconds"
         }
     }
 
@@ -115,7 +132,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging, accounts, rooms
+        case worker, database, redis, limits, logging, accounts, rooms, turn
     }
 
     /// The default of every key; a file only needs what differs.
@@ -156,5 +173,10 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           refreshable_access_token_lifetime_seconds: 300
         rooms:
           default_version: "12"
+        turn:
+          uris: []
+          username: null
+          password: null
+          user_lifetime_seconds: 86400
         """
 }

@@ -14,6 +14,8 @@ import Storage
 /// the test Redis, served in memory. Password hashing uses Argon2id's minimum cost.
 struct ClientAPITestServer {
     var registrationEnabled = true
+    /// More configuration sections, appended to the file.
+    var extraConfiguration = ""
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
         let yaml = """
@@ -22,6 +24,7 @@ struct ClientAPITestServer {
               registration_enabled: \(registrationEnabled)
               password_hash_operations: 1
               password_hash_memory_kib: 8
+            \(extraConfiguration)
             """
         let config = try ConfigLoader.load(yaml: yaml, environment: [:])
         try await PostgresTestDatabase.with { database in
