@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "HomeserverRuntime",
             dependencies: [
-                "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixCrypto", "MatrixEvents",
+                "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixAPI", "MatrixCrypto", "MatrixEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

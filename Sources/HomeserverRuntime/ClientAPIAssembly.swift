@@ -2,6 +2,7 @@ import Homeserver
 import HomeserverHTTP
 import Hummingbird
 import Logging
+import MatrixAPI
 import MatrixCore
 import MatrixCrypto
 import MatrixEvents
@@ -30,8 +31,9 @@ public struct ClientAPIAssembly {
         let accountStore = AccountStore(database: database)
         let roomStore = RoomStore(database: database, stateGroups: StateGroupStore(database: database))
         let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), logger: logger)
+        let publisher = StreamPublisher(connection: redis)
         let persister = EventPersister(rooms: roomStore, serverName: serverName, signingKey: signingKey,
-                                       publisher: StreamPublisher(connection: redis), logger: logger)
+                                       publisher: publisher, logger: logger)
         let profiles = ProfileService(accounts: accountStore, rooms: roomStore, persister: persister, logger: logger)
         let creator = RoomCreator(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName,
                                   defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
@@ -57,6 +59,48 @@ public struct ClientAPIAssembly {
         )
         SharedSecretRegistrationRoutes(registration: sharedSecretRegistration, serverName: serverName).register(on: router)
         ServerVersionRoutes().register(on: router)
+        registerClientData(on: router, authentication: authentication, roomStore: roomStore, publisher: publisher,
+                           serverName: serverName)
+        registerDiscovery(on: router, authentication: authentication, serverName: serverName)
+    }
+
+    /// Account data, filters, typing, receipts and push rules.
+    private func registerClientData(
+        on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware, roomStore: RoomStore,
+        publisher: StreamPublisher, serverName: ServerName
+    ) {
+        let accountData = AccountDataService(store: AccountDataStore(database: database), publisher: publisher,
+                                             logger: logger)
+        AccountDataRoutes(accountData: accountData).register(on: router, authentication: authentication)
+        FilterRoutes(filters: FilterService(store: FilterStore(database: database)))
+            .register(on: router, authentication: authentication)
+        TypingRoutes(typing: TypingService(rooms: roomStore, redis: redis, publisher: publisher, logger: logger))
+            .register(on: router, authentication: authentication)
+        ReceiptRoutes(receipts: ReceiptService(rooms: roomStore, receipts: ReceiptStore(database: database),
+                                               accountData: accountData, publisher: publisher, logger: logger))
+            .register(on: router, authentication: authentication)
+        PushRuleRoutes().register(on: router, authentication: authentication)
+    }
+
+    /// Capabilities, VoIP and the room and user directories.
+    private func registerDiscovery(
+        on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware, serverName: ServerName
+    ) {
+        CapabilityRoutes(defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
+            .register(on: router, authentication: authentication)
+        VoIPRoutes(turnServer: turnServer).register(on: router, authentication: authentication)
+        PublicRoomRoutes(list: PublicRoomList(store: PublicRoomStore(database: database), serverName: serverName))
+            .register(on: router, authentication: authentication)
+        UserDirectoryRoutes(directory: UserDirectory(store: UserDirectoryStore(database: database)))
+            .register(on: router, authentication: authentication)
+    }
+
+    /// The `turn` section as the server announced to clients; `nil` without URIs or credentials.
+    private var turnServer: TURNServer? {
+        guard !config.turn.uris.isEmpty, let username = config.turn.username, let password = config.turn.password
+        else { return nil }
+        return TURNServer(uris: config.turn.uris, username: username, password: password,
+                          lifetimeSeconds: config.turn.userLifetimeSeconds)
     }
 
     private func rateLimits() -> [RateLimitedAction: RateLimit] {

@@ -103,24 +103,12 @@ public enum EventPersistenceError: Error, Equatable, CustomStringConvertible {
 ///
 /// ## Stream positions (DESIGN.md invariant 1)
 ///
-/// Every event gets a `stream_ordering` that increases in **commit order across every process**,
-/// so that a reader which has seen position P and later asks for everything after P can never
-/// miss an event that committed late with a smaller position. A PostgreSQL sequence cannot give
-/// that: `nextval` is handed out at call time, and a transaction that took 5 may commit after
-/// one that took 6, so a reader sees 6, moves its token past 5, and loses 5 for good.
-///
-/// `persist` instead bumps the single row of `event_stream_head` as the last statement before
-/// `COMMIT`, in the same statement that inserts the event rows. The `UPDATE` takes the row's lock
-/// and holds it until the transaction ends, so a second writer blocks on that row until the first
-/// has committed (or rolled back, returning its positions unused) and then reads the new head.
-/// Positions are therefore allocated in commit order, contiguously, and a reader that sees
-/// position P already sees every position below P.
-///
-/// The cost is one cluster-wide row lock, held only for the events insert and the commit
-/// (the edges and extremities are written before it is taken). Batching several events into one
-/// `persist` call amortises it. If it ever limits throughput, the upgrade path is Synapse's
-/// multi-writer scheme: per-writer positions with in-flight tracking, readers stopping at the
-/// minimum position below which every writer has finished.
+/// Every event gets a `stream_ordering` from ``StreamHead/events``, which increases in **commit
+/// order across every process**: `persist` takes the positions in the statement that inserts the
+/// event rows, as the last statement before `COMMIT` (``StreamHead`` explains why a sequence would
+/// lose events). The edges and extremities are written before, so the head's row lock is held only
+/// for the events insert and the commit; batching several events into one `persist` call
+/// amortises it. A batch's positions are contiguous.
 public struct EventStore: Sendable {
     let database: Database
 
@@ -160,12 +148,7 @@ public struct EventStore: Sendable {
 
     /// The last stream position whose event has committed; 0 before the first event.
     public func maxStreamPosition() async throws -> Int64 {
-        let rows = try await database.client.query(
-            "SELECT position FROM event_stream_head",
-            logger: database.queryLogger("select_event_stream_head")
-        )
-        for try await position in rows.decode(Int64.self) { return position }
-        return 0
+        try await StreamHead.events.position(in: database)
     }
 
     /// Up to `limit` events with a stream position above `position`, in stream order.
@@ -245,18 +228,16 @@ public struct EventStore: Sendable {
 
     /// Allocates the batch's stream positions and inserts its event rows, in one statement.
     ///
-    /// This must stay the last statement before `COMMIT`: the `UPDATE` locks the one row of
-    /// `event_stream_head` until the transaction ends, which is what makes positions follow
-    /// commit order (see the type's documentation). The batch takes `head+1 … head+n` in order.
+    /// This must stay the last statement before `COMMIT`: advancing ``StreamHead/events`` locks its
+    /// row until the transaction ends, which is what makes positions follow commit order. The batch
+    /// takes `head+1 … head+n` in order.
     private func insertEventsAllocatingPositions(
         _ events: [NewEvent], receivedTimestamp: Int64, on connection: PostgresConnection
     ) async throws -> [PersistedEvent] {
         let count = Int64(events.count)
         let rows = try await connection.query(
             """
-            WITH head AS (
-                UPDATE event_stream_head SET position = position + \(count) RETURNING position
-            )
+            WITH \(unescaped: StreamHead.events.advance(by: count))
             INSERT INTO events (event_id, room_id, stream_ordering, depth, type, state_key, sender,
                                 origin_server_ts, received_ts, json, rejected_reason, outlier)
             SELECT b.event_id, b.room_id, head.position - \(count) + b.ordinal, b.depth, b.type,

@@ -53,7 +53,8 @@ struct StreamOrderingEndToEndTests {
         let store = EventStore(database: database)
         try await database.whileRunning {
             let start = try await store.maxStreamPosition()
-            let reader = Task { try await Self.follow(store, from: start) }
+            let writersDone = StopSignal()
+            let reader = Task { try await Self.follow(store, from: start, until: writersDone) }
             let rooms = rooms
             let sent = try await withThrowingTaskGroup(of: [String].self) { group in
                 for replica in replicas {
@@ -66,7 +67,8 @@ struct StreamOrderingEndToEndTests {
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             let end = try await store.maxStreamPosition()
-            let seen = try await Self.follow(store, from: start, until: end, alongside: reader)
+            await writersDone.stop()
+            let seen = try await Self.follow(store, from: start, until: end, after: reader)
             #expect(sent.count == 2 * Self.writersPerReplica * Self.messagesPerWriter)
             #expect(Set(sent).count == sent.count)
             #expect(Set(seen).isSuperset(of: sent), "every sent event is read by position")
@@ -90,11 +92,11 @@ struct StreamOrderingEndToEndTests {
     }
 
     /// Polls `events(after:)` while writers run, checking that every batch continues exactly
-    /// where the last one ended; stops when cancelled and returns the event IDs in order.
-    static func follow(_ store: EventStore, from start: Int64) async throws -> [String] {
+    /// where the last one ended; stops once `signal` is given and returns the event IDs in order.
+    static func follow(_ store: EventStore, from start: Int64, until signal: StopSignal) async throws -> [String] {
         var position = start
         var eventIDs: [String] = []
-        while !Task.isCancelled {
+        while await !signal.isStopped {
             let batch = try await store.events(after: position, limit: 50)
             for event in batch {
                 #expect(event.streamPosition == position + 1, "gap observed after position \(position)")
@@ -106,11 +108,10 @@ struct StreamOrderingEndToEndTests {
         return eventIDs
     }
 
-    /// Stops the concurrent reader and reads what it had not reached yet up to `end`.
+    /// Takes what the concurrent reader saw and reads on from there up to `end`.
     static func follow(
-        _ store: EventStore, from start: Int64, until end: Int64, alongside reader: Task<[String], any Error>
+        _ store: EventStore, from start: Int64, until end: Int64, after reader: Task<[String], any Error>
     ) async throws -> [String] {
-        reader.cancel()
         var eventIDs = try await reader.value
         var position = start + Int64(eventIDs.count)
         while position < end {
@@ -124,4 +125,10 @@ struct StreamOrderingEndToEndTests {
         }
         return eventIDs
     }
+}
+
+/// Tells the concurrent reader that the writers have finished.
+actor StopSignal {
+    private(set) var isStopped = false
+    func stop() { isStopped = true }
 }

@@ -94,6 +94,24 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test("TURN URIs need a turn:/turns:/stun: scheme and credentials; lifetimes must be positive")
+    func turnProblems() throws {
+        #expect {
+            try ConfigLoader.load(
+                yaml: "turn: { uris: [\"http://turn.example\"], username: u, user_lifetime_seconds: 0 }",
+                environment: [:]
+            )
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.count == 3 && problems.allSatisfy { $0.hasPrefix("turn.") }
+        }
+        let config = try ConfigLoader.load(
+            yaml: "turn: { uris: [\"turns:turn.example:5349\"], username: u, password: p }", environment: [:]
+        )
+        #expect(config.turn.uris == ["turns:turn.example:5349"])
+        #expect(config.turn.userLifetimeSeconds == 86400)
+    }
+
     @Test("a value of the wrong type names its key")
     func wrongType() {
         #expect {

@@ -198,12 +198,7 @@ public struct EventPersister: Sendable {
             "type": event.type, "sender": event.sender,
         ]
         if let stateKey = event.stateKey { fields["state_key"] = stateKey }
-        do {
-            _ = try await publisher.publish(.events, fields: fields)
-        } catch {
-            logger.warning("could not announce event on the events stream; readers catch up from PostgreSQL",
-                           metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
-        }
+        await StreamAnnouncer(publisher: publisher, logger: logger).announce(.events, fields)
     }
 
     private func timed<Result>(_ body: () async throws -> Result) async rethrows -> Result {

@@ -1,3 +1,4 @@
+import Homeserver
 import Hummingbird
 import NIOCore
 import MatrixCore
@@ -38,6 +39,8 @@ extension MatrixError {
             return (matrixError, false)
         case is UnsupportedMethodError:
             return (MatrixError(.unrecognized, "Unrecognized request"), false)
+        case let reserved as ReservedAccountDataType:
+            return (MatrixError(.badJSON, reserved.description), false)
         case is NIOTooManyBytesError:
             return (MatrixError(.tooLarge, "Request body too large"), false)
         case let httpError as HTTPError:
@@ -53,9 +56,10 @@ extension MatrixError {
     }
 
     /// The status for an error: the table above, except `405` for a known path called with the
-    /// wrong method and `500` for an unexpected error.
+    /// wrong method and, as Synapse answers, for account data types that have their own endpoint;
+    /// `500` for an unexpected error.
     static func status(for error: any Error, mapped: MatrixError, isUnexpected: Bool) -> HTTPResponse.Status {
         if isUnexpected { return .internalServerError }
-        return error is UnsupportedMethodError ? .methodNotAllowed : mapped.status
+        return error is UnsupportedMethodError || error is ReservedAccountDataType ? .methodNotAllowed : mapped.status
     }
 }

@@ -45,12 +45,26 @@ extension TrellisConfig {
         for case let (name, bucket?) in buckets where bucket.perSecond <= 0 || bucket.burstCount < 1 {
             problems.append("rate_limits.\(name): per_second must be positive and burst_count at least 1")
         }
+        problems += turnProblems()
         if Logger.Level(rawValue: logging.level) == nil {
             problems.append("logging.level: '\(logging.level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         if !["json", "text"].contains(logging.format) {
             problems.append("logging.format: must be json or text")
         }
+        return problems
+    }
+
+    /// The problems of the `turn` section.
+    private func turnProblems() -> [String] {
+        var problems: [String] = []
+        for uri in turn.uris where !["turn:", "turns:", "stun:"].contains(where: uri.hasPrefix) {
+            problems.append("turn.uris: '\(uri)' is not a turn:, turns: or stun: URI")
+        }
+        if !turn.uris.isEmpty && (turn.username == nil || turn.password == nil) {
+            problems.append("turn.username, turn.password: must be set when turn.uris is not empty")
+        }
+        if turn.userLifetimeSeconds < 1 { problems.append("turn.user_lifetime_seconds: must be at least 1") }
         return problems
     }
 }

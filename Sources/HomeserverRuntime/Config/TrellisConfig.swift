@@ -22,6 +22,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var accounts: Accounts
     public var rooms: Rooms
     public var rateLimits: RateLimits
+    public var turn: TURN
 
     /// Token buckets shared by all replicas through Redis; `null` turns one off.
     public struct RateLimits: Codable, Sendable, Equatable {
@@ -70,6 +71,22 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case defaultVersion = "default_version"
+        }
+    }
+
+    /// The TURN server announced to clients for VoIP (`/voip/turnServer`).
+    public struct TURN: Codable, Sendable, Equatable {
+        /// `turn:`/`turns:`/`stun:` URIs; empty announces no server.
+        public var uris: [String]
+        /// Static credentials shared by every user (coturn's long-term credentials).
+        public var username: String?
+        public var password: String?
+        /// How long clients may use the credentials before asking again, in seconds.
+        public var userLifetimeSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case uris, username, password
+            case userLifetimeSeconds = "user_lifetime_seconds"
         }
     }
 
@@ -135,7 +152,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging, accounts, rooms
+        case worker, database, redis, limits, logging, accounts, rooms, turn
         case rateLimits = "rate_limits"
     }
 
@@ -182,5 +199,10 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           registration: { per_second: 0.17, burst_count: 3 }
           login: { per_second: 0.003, burst_count: 5 }
           joins: { per_second: 0.1, burst_count: 10 }
+        turn:
+          uris: []
+          username: null
+          password: null
+          user_lifetime_seconds: 86400
         """
 }

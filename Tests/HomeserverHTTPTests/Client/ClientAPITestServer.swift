@@ -18,6 +18,8 @@ struct ClientAPITestServer {
     var rateLimits = "{ message: null, registration: null, login: null, joins: null }"
     /// The `registration_shared_secret`; `nil` leaves shared-secret registration off.
     var registrationSharedSecret: String?
+    /// More configuration sections, appended to the file.
+    var extraConfiguration = ""
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
         let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
@@ -29,6 +31,7 @@ struct ClientAPITestServer {
               password_hash_operations: 1
               password_hash_memory_kib: 8
             rate_limits: \(rateLimits)
+            \(extraConfiguration)
             """
         let config = try ConfigLoader.load(yaml: yaml, environment: [:])
         try await PostgresTestDatabase.with { database in
