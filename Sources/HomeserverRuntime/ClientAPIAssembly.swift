@@ -88,19 +88,23 @@ public struct ClientAPIAssembly {
     ) {
         CapabilityRoutes(defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
             .register(on: router, authentication: authentication)
-        VoIPRoutes(turnServer: turnServer).register(on: router, authentication: authentication)
+        VoIPRoutes(turn: turnCredentials).register(on: router, authentication: authentication)
         PublicRoomRoutes(list: PublicRoomList(store: PublicRoomStore(database: database), serverName: serverName))
             .register(on: router, authentication: authentication)
         UserDirectoryRoutes(directory: UserDirectory(store: UserDirectoryStore(database: database)))
             .register(on: router, authentication: authentication)
     }
 
-    /// The `turn` section as the server announced to clients; `nil` without URIs or credentials.
-    private var turnServer: TURNServer? {
-        guard !config.turn.uris.isEmpty, let username = config.turn.username, let password = config.turn.password
-        else { return nil }
-        return TURNServer(uris: config.turn.uris, username: username, password: password,
-                          lifetimeSeconds: config.turn.userLifetimeSeconds)
+    /// The `turn` section: static credentials, or per-user ones from the shared secret.
+    private var turnCredentials: TURNCredentials {
+        let source: TURNCredentials.Source? = if let secret = config.turn.sharedSecret {
+            .sharedSecret(secret)
+        } else if let username = config.turn.username, let password = config.turn.password {
+            .fixed(username: username, password: password)
+        } else {
+            nil
+        }
+        return TURNCredentials(uris: config.turn.uris, source: source, lifetimeSeconds: config.turn.userLifetimeSeconds)
     }
 
     private func rateLimits() -> [RateLimitedAction: RateLimit] {

@@ -1,19 +1,22 @@
+import Homeserver
 import Hummingbird
 import MatrixAPI
 import MatrixCore
 
-/// `GET /voip/turnServer`: the configured TURN server, or `{}` when there is none.
+/// `GET /voip/turnServer`: the TURN server with the requester's credentials, or `{}` when
+/// there is none.
 public struct VoIPRoutes: Sendable {
-    let turnServer: TURNServer?
+    let turn: TURNCredentials
 
-    public init(turnServer: TURNServer?) {
-        self.turnServer = turnServer
+    public init(turn: TURNCredentials) {
+        self.turn = turn
     }
 
     public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
-        let response = TURNServer.response(for: turnServer)
         for group in router.clientGroups(authenticatedBy: authentication) {
-            group.get("voip/turnServer") { _, _ in response }
+            group.get("voip/turnServer") { _, context in
+                TURNServer.response(for: turn.server(for: try context.requireRequester().userID))
+            }
         }
     }
 }

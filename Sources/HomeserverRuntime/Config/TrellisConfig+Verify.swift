@@ -61,8 +61,8 @@ extension TrellisConfig {
         for uri in turn.uris where !["turn:", "turns:", "stun:"].contains(where: uri.hasPrefix) {
             problems.append("turn.uris: '\(uri)' is not a turn:, turns: or stun: URI")
         }
-        if !turn.uris.isEmpty && (turn.username == nil || turn.password == nil) {
-            problems.append("turn.username, turn.password: must be set when turn.uris is not empty")
+        if !turn.uris.isEmpty && turn.sharedSecret == nil && (turn.username == nil || turn.password == nil) {
+            problems.append("turn.shared_secret, or turn.username and turn.password: must be set when turn.uris is not empty")
         }
         if turn.userLifetimeSeconds < 1 { problems.append("turn.user_lifetime_seconds: must be at least 1") }
         return problems

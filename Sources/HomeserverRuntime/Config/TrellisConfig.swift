@@ -81,11 +81,14 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         /// Static credentials shared by every user (coturn's long-term credentials).
         public var username: String?
         public var password: String?
+        /// coturn's `static-auth-secret`: each user gets time-limited credentials made from it.
+        public var sharedSecret: String?
         /// How long clients may use the credentials before asking again, in seconds.
         public var userLifetimeSeconds: Int
 
         enum CodingKeys: String, CodingKey {
             case uris, username, password
+            case sharedSecret = "shared_secret"
             case userLifetimeSeconds = "user_lifetime_seconds"
         }
     }
@@ -203,6 +206,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           uris: []
           username: null
           password: null
+          shared_secret: null
           user_lifetime_seconds: 86400
         """
 }

@@ -1,5 +1,7 @@
+import Foundation
 import HTTPTypes
 import MatrixCore
+import MatrixCrypto
 import Testing
 
 @Suite("Capabilities and VoIP")
@@ -52,6 +54,31 @@ struct CapabilityRoutesTests {
                 "uris": ["turn:turn.test.local:3478?transport=udp", "turns:turn.test.local:5349"],
                 "username": "trellis", "password": "secret", "ttl": 3600,
             ])
+        }
+    }
+
+    @Test("with a shared secret each user gets coturn REST credentials that expire", .timeLimit(.minutes(2)))
+    func sharedSecretTURNCredentials() async throws {
+        let turn = """
+            turn:
+              uris: ["turn:turn.test.local:3478"]
+              shared_secret: "coturn secret"
+              user_lifetime_seconds: 600
+            """
+        try await ClientAPITestServer(extraConfiguration: turn).run { api in
+            let alice = try await api.register("alice")
+            let before = Int64(Date().timeIntervalSince1970)
+            let (status, body) = try await api.call(.get, "/_matrix/client/v3/voip/turnServer", token: alice)
+            #expect(status == 200)
+            let username = try #require(body["username"]?.stringValue)
+            let parts = username.split(separator: ":", maxSplits: 1)
+            #expect(parts.count == 2 && parts[1] == "@alice:test.local")
+            let expiry = try #require(Int64(parts[0]))
+            #expect(expiry >= before + 600 && expiry <= Int64(Date().timeIntervalSince1970) + 600)
+            // coturn's check: Base64 (padded) of HMAC-SHA1(secret, username).
+            let expected = Data(HMAC.sha1(key: Array("coturn secret".utf8), message: Array(username.utf8))).base64EncodedString()
+            #expect(body["password"]?.stringValue == expected)
+            #expect(body["ttl"]?.integerValue == 600)
         }
     }
 }
