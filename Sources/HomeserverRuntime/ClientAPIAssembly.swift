@@ -40,17 +40,18 @@ public struct ClientAPIAssembly {
         let rooms = RoomService(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName)
         let authentication = AccessTokenMiddleware(accounts: accounts)
         let limits = RateLimits(limiter: RedisRateLimiter(connection: redis), limits: rateLimits(), logger: logger)
+        let deactivation = AccountDeactivation(accounts: accounts, accountStore: accountStore, roomStore: roomStore,
+                                               rooms: rooms, logger: logger)
 
         ClientInfoRoutes(publicBaseURL: config.publicBaseURL, federationDelegate: config.federationDelegate)
             .register(on: router)
-        AccountRoutes(accounts: accounts, limits: limits).register(on: router, authentication: authentication)
+        AccountRoutes(accounts: accounts, deactivation: deactivation, limits: limits)
+            .register(on: router, authentication: authentication)
         RoomRoutes(creator: creator, rooms: rooms, limits: limits).register(on: router, authentication: authentication)
         ProfileRoutes(profiles: profiles).register(on: router, authentication: authentication)
         DirectoryRoutes(directory: RoomDirectory(rooms: roomStore, serverName: serverName))
             .register(on: router, authentication: authentication)
 
-        let deactivation = AccountDeactivation(accounts: accounts, accountStore: accountStore, roomStore: roomStore,
-                                               rooms: rooms, logger: logger)
         AdminUserRoutes(users: UserAdministration(accounts: accounts, store: accountStore, profiles: profiles,
                                                   deactivation: deactivation))
             .register(on: router, authentication: authentication)

@@ -6,11 +6,13 @@ import Storage
 /// Registration, login, logout, tokens, passwords, deactivation and devices.
 public struct AccountRoutes: Sendable {
     let accounts: AccountService
+    let deactivation: AccountDeactivation
     let limits: RateLimits
     let auth: UserInteractiveAuth
 
-    public init(accounts: AccountService, limits: RateLimits) {
+    public init(accounts: AccountService, deactivation: AccountDeactivation, limits: RateLimits) {
         self.accounts = accounts
+        self.deactivation = deactivation
         self.limits = limits
         self.auth = UserInteractiveAuth(accounts: accounts)
     }
@@ -70,8 +72,9 @@ public struct AccountRoutes: Sendable {
             }
             group.post("account/deactivate") { request, context in
                 let requester = try context.requireRequester()
-                try await auth.requirePassword(try await request.jsonObject(), of: requester)
-                try await accounts.deactivate(requester.userID)
+                let body = try await request.jsonObject()
+                try await auth.requirePassword(body, of: requester)
+                try await deactivation.deactivate(requester.userID, erase: try body.bool("erase") ?? false)
                 return ["id_server_unbind_result": "no-support"] as JSONObject
             }
             registerDevices(on: group)

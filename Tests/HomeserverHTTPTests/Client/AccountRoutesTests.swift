@@ -173,6 +173,9 @@ struct AccountRoutesTests {
     func passwordAndDeactivation() async throws {
         try await ClientAPITestServer().run { api in
             let token = try await api.register("ivan", password: "old password")
+            let roomID = try await api.createRoom(token: token, ["preset": "public_chat"])
+            let bob = try await api.register("bob")
+            #expect(try await api.call(.post, "/_matrix/client/v3/join/\(escaped(roomID))", token: bob, body: [:]).status == 200)
             let (_, other) = try await api.call(.post, "/_matrix/client/v3/login",
                                                 body: ["type": "m.login.password", "user": "ivan", "password": "old password"])
             let otherToken = try #require(other["access_token"]?.stringValue)
@@ -189,6 +192,10 @@ struct AccountRoutesTests {
                                                         body: ["type": "m.login.password", "user": "ivan", "password": "new password"])
             #expect(login == 403)
             #expect(loginBody["errcode"]?.stringValue == "M_FORBIDDEN")
+            // The deactivated account left its rooms.
+            let (_, members) = try await api.call(
+                .get, "/_matrix/client/v3/rooms/\(escaped(roomID))/members?membership=join", token: bob)
+            #expect(members["chunk"]?.arrayValue?.compactMap { $0["state_key"]?.stringValue } == ["@bob:test.local"])
         }
     }
 }

@@ -3,8 +3,9 @@ import MatrixCore
 import MatrixEvents
 import Storage
 
-/// Deactivation by a server admin, as Synapse does it: the account's sessions, password and
-/// third-party identifiers go, and the user leaves every room and rejects every invite.
+/// Deactivation, by the user (`/account/deactivate`) or a server admin, as Synapse does it: the
+/// account's sessions, password and third-party identifiers go, and the user leaves every room
+/// and rejects every invite.
 public struct AccountDeactivation: Sendable {
     let accounts: AccountService
     let accountStore: AccountStore
