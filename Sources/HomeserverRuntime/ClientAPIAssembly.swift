@@ -38,7 +38,7 @@ public struct ClientAPIAssembly {
         let creator = RoomCreator(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName,
                                   defaultRoomVersion: RoomVersionID(rawValue: config.rooms.defaultVersion))
         let rooms = RoomService(persister: persister, rooms: roomStore, profiles: profiles, serverName: serverName)
-        let authentication = AccessTokenMiddleware(accounts: accounts)
+        let authentication = AccessTokenMiddleware(accounts: accounts, activity: DeviceActivity(store: accountStore))
         let limits = RateLimits(limiter: RedisRateLimiter(connection: redis), limits: rateLimits(), logger: logger)
         let deactivation = AccountDeactivation(accounts: accounts, accountStore: accountStore, roomStore: roomStore,
                                                rooms: rooms, logger: logger)

@@ -6,13 +6,15 @@ import MatrixCore
 ///
 /// The token comes from `Authorization: Bearer …` or, for older clients, the `access_token`
 /// query parameter. No token: `401 M_MISSING_TOKEN`; an unknown or expired one:
-/// `401 M_UNKNOWN_TOKEN` with `soft_logout`.
+/// `401 M_UNKNOWN_TOKEN` with `soft_logout`. The device's last use is recorded on the way.
 public struct AccessTokenMiddleware: RouterMiddleware {
     public typealias Context = MatrixRequestContext
     let accounts: AccountService
+    let activity: DeviceActivity?
 
-    public init(accounts: AccountService) {
+    public init(accounts: AccountService, activity: DeviceActivity? = nil) {
         self.accounts = accounts
+        self.activity = activity
     }
 
     public func handle(
@@ -23,7 +25,9 @@ public struct AccessTokenMiddleware: RouterMiddleware {
             throw MatrixError(.missingToken, "Missing access token")
         }
         var context = context
-        context.requester = try await accounts.authenticate(accessToken: token)
+        let requester = try await accounts.authenticate(accessToken: token)
+        context.requester = requester
+        try await activity?.record(requester, address: request.clientAddress(context: context))
         return try await next(request, context)
     }
 

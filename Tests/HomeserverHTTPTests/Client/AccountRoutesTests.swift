@@ -146,6 +146,10 @@ struct AccountRoutesTests {
             let laptopToken = try #require(login["access_token"]?.stringValue)
             let (_, list) = try await api.call(.get, "/_matrix/client/v3/devices", token: token)
             #expect(list["devices"]?.arrayValue?.count == 2)
+            // The device making the request has been seen; the laptop has not been used yet.
+            let devices = list["devices"]?.arrayValue ?? []
+            #expect(devices.first { $0["device_id"]?.stringValue != "LAPTOP" }?["last_seen_ts"]?.integerValue != nil)
+            #expect(devices.first { $0["device_id"]?.stringValue == "LAPTOP" }?["last_seen_ts"] == nil)
 
             #expect(try await api.call(.put, "/_matrix/client/v3/devices/LAPTOP", token: token,
                                        body: ["display_name": "Work laptop"]).status == 200)
