@@ -4,6 +4,8 @@ import HomeserverHTTP
 import Hummingbird
 import Logging
 import MatrixCrypto
+import NIOCore
+import NIOPosix
 import Replication
 import ServiceLifecycle
 import Storage
@@ -14,7 +16,24 @@ import Storage
 /// On a termination signal the HTTP listeners stop accepting, finish the requests in flight,
 /// then the database pool closes (a `ServiceGroup` shuts down in reverse order).
 public enum HomeserverRuntime {
-    /// Entry point of every worker executable. Exits the process on a configuration error.
+    /// Entry point of every worker executable, called from a synchronous `main`.
+    ///
+    /// Makes NIO's event loops Swift Concurrency's global executor before any task starts, so a
+    /// request's handler, its PostgreSQL queries and its response run on event loop threads
+    /// instead of hopping to the cooperative pool and back for every query. Blocking work
+    /// (password hashing) runs on Dispatch, and Redis on its own threads, so no event loop is held.
+    public static func main(_ kind: WorkerKind) -> Never {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let finished = DispatchSemaphore(value: 0)
+        Task {
+            await run(kind)
+            finished.signal()
+        }
+        finished.wait()
+        exit(0)
+    }
+
+    /// Runs a worker until it stops. Exits the process on a configuration error.
     public static func run(_ kind: WorkerKind, arguments: [String] = CommandLine.arguments) async {
         let path = configPath(arguments: arguments)
         let config: TrellisConfig

@@ -66,23 +66,28 @@ extension PersistedEvent {
     /// The `events` columns that `decode` reads, in its order.
     /// A redacted event's `json` is its pruned form, and `redacted_by` names the redaction.
     static let columns = """
-        stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts,
-        COALESCE((SELECT pruned_json FROM redactions AS r WHERE r.event_id = events.event_id), json),
-        rejected_reason, outlier,
+        events.stream_ordering, events.event_id, events.room_id, events.type, events.state_key, events.sender,
+        events.depth, events.origin_server_ts, events.received_ts,
+        COALESCE((SELECT pruned_json FROM redactions AS r WHERE r.event_id = events.event_id), events.json),
+        events.rejected_reason, events.outlier,
         (SELECT redaction_id FROM redactions AS r WHERE r.event_id = events.event_id)
         """
+
+    /// The values of `columns`, in order.
+    typealias Row = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool, String?)
+
+    init(_ row: Row) {
+        self.init(
+            streamPosition: row.0, eventID: row.1, roomID: row.2, type: row.3, stateKey: row.4,
+            sender: row.5, depth: row.6, originServerTimestamp: row.7, receivedTimestamp: row.8,
+            json: row.9, rejectedReason: row.10, outlier: row.11, redactedBy: row.12
+        )
+    }
 
     /// The events of rows selected with `columns`.
     static func decode(_ rows: PostgresRowSequence) async throws -> [PersistedEvent] {
         var events: [PersistedEvent] = []
-        let types = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool, String?).self
-        for try await row in rows.decode(types) {
-            events.append(PersistedEvent(
-                streamPosition: row.0, eventID: row.1, roomID: row.2, type: row.3, stateKey: row.4,
-                sender: row.5, depth: row.6, originServerTimestamp: row.7, receivedTimestamp: row.8,
-                json: row.9, rejectedReason: row.10, outlier: row.11, redactedBy: row.12
-            ))
-        }
+        for try await row in rows.decode(Row.self) { events.append(PersistedEvent(row)) }
         return events
     }
 }

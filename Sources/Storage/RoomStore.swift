@@ -157,17 +157,20 @@ public struct RoomStore: Sendable {
 
     /// The user's current membership of the room and the event that set it.
     public func membership(of userID: String, in roomID: String) async throws -> (membership: String, event: PersistedEvent)? {
-        guard let event = try await currentStateEvent(of: roomID, type: "m.room.member", stateKey: userID) else {
-            return nil
-        }
         let rows = try await database.client.query(
             """
-            SELECT membership FROM current_state_events
-            WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID)
+            SELECT \(unescaped: PersistedEvent.columns), c.membership
+            FROM current_state_events AS c JOIN events ON events.event_id = c.event_id
+            WHERE c.room_id = \(roomID) AND c.type = 'm.room.member' AND c.state_key = \(userID)
             """,
             logger: database.queryLogger("select_membership")
         )
-        for try await membership in rows.decode(String?.self) { return (membership ?? "", event) }
+        let columns = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool,
+                       String?, String?).self
+        for try await r in rows.decode(columns) {
+            let event = PersistedEvent((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12))
+            return (r.13 ?? "", event)
+        }
         return nil
     }
 
@@ -235,25 +238,6 @@ public struct RoomStore: Sendable {
             logger: database.queryLogger("select_events_by_id")
         )
         return Dictionary(try await PersistedEvent.decode(rows).map { ($0.eventID, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// The event a client transaction created, if it was seen before.
-    public func event(for transaction: ClientTransactionKey) async throws -> PersistedEvent? {
-        try await database.client.withConnection { connection in
-            try await event(for: transaction, on: connection)
-        }
-    }
-
-    func event(for key: ClientTransactionKey, on connection: PostgresConnection) async throws -> PersistedEvent? {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: PersistedEvent.columns) FROM events
-            WHERE event_id = (SELECT event_id FROM event_transactions
-                              WHERE user_id = \(key.userID) AND device_id = \(key.deviceID) AND txn_id = \(key.transactionID))
-            """,
-            logger: database.queryLogger("select_transaction_event")
-        )
-        return try await PersistedEvent.decode(rows).first
     }
 
     /// Up to `limit` accepted, non-outlier events of a room matching `filter`, read from the

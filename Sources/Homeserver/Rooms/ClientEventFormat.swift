@@ -11,18 +11,23 @@ extension PersistedEvent {
     public func clientEvent(
         redaction: PersistedEvent? = nil, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
     ) throws -> JSONObject {
-        let pdu = try pdu()
+        // Only the content and unsigned data are read from the stored JSON; parsing it as a full
+        // PDU (prev and auth event IDs) would cost more than the rest of a /messages page.
+        guard let pdu = try JSONValue(parsing: Array(json.utf8)).objectValue else {
+            throw StoredEventCorrupt(eventID: eventID)
+        }
+        let content = pdu["content"]?.objectValue ?? [:]
         var event: JSONObject = [
             "event_id": .string(eventID),
             "room_id": .string(roomID),
             "sender": .string(sender),
             "type": .string(type),
             "origin_server_ts": .integer(originServerTimestamp),
-            "content": .object(pdu.content),
+            "content": .object(content),
         ]
         if let stateKey { event["state_key"] = .string(stateKey) }
-        if let redacts = pdu.json["redacts"] ?? pdu.content["redacts"] { event["redacts"] = redacts }
-        var unsigned = pdu.json["unsigned"]?.objectValue ?? [:]
+        if let redacts = pdu["redacts"] ?? content["redacts"] { event["redacts"] = redacts }
+        var unsigned = pdu["unsigned"]?.objectValue ?? [:]
         unsigned["age"] = .integer(max(0, now - receivedTimestamp))
         if let redaction { unsigned["redacted_because"] = .object(try redaction.clientEvent(now: now)) }
         event["unsigned"] = .object(unsigned)

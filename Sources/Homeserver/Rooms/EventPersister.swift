@@ -70,9 +70,10 @@ public struct EventPersister: Sendable {
 
         let event = try await timed {
             try await rooms.withRoomLock(roomID.description) { room in
-                try await room.createRoom(version: rules.id.rawValue, creator: creator.description, isPublic: isPublic)
-                return try await room.append(newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
-                                             transaction: nil)
+                let record = try await room.createRoom(version: rules.id.rawValue, creator: creator.description,
+                                                       isPublic: isPublic)
+                return try await room.append(LocalAppend(event: newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu)),
+                                             after: record)
             }
         }
         await announce(event)
@@ -87,14 +88,16 @@ public struct EventPersister: Sendable {
     public func send(
         _ draft: EventDraft, in roomID: RoomID, transaction: ClientTransactionKey? = nil
     ) async throws -> PersistedEvent {
-        if let transaction, let earlier = try await rooms.event(for: transaction) { return earlier }
         let (event, isNew) = try await timed {
             try await rooms.withRoomLock(roomID.description) { room -> (PersistedEvent, Bool) in
-                if let transaction, let earlier = try await room.event(for: transaction) { return (earlier, false) }
-                let (pdu, redaction) = try await prepare(draft, in: room, roomID: roomID)
-                let event = try await room.append(newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
-                                                  transaction: transaction, redaction: redaction)
-                return (event, true)
+                guard let tip = try await room.tip(transaction: transaction) else {
+                    throw MatrixError(.notFound, "Unknown room \(roomID)")
+                }
+                if let earlierID = tip.earlierEventID, let earlier = try await room.events([earlierID])[earlierID] {
+                    return (earlier, false)
+                }
+                let local = try await prepare(draft, in: room, tip: tip, roomID: roomID, transaction: transaction)
+                return (try await room.append(local, after: tip.room), true)
             }
         }
         if isNew { await announce(event) }
@@ -104,12 +107,12 @@ public struct EventPersister: Sendable {
     /// Builds the signed PDU of `draft` on top of the room's extremities and checks its auth;
     /// for a redaction, also the event it redacts in its pruned form.
     private func prepare(
-        _ draft: EventDraft, in room: RoomWriteTransaction, roomID: RoomID
-    ) async throws -> (PDU, redaction: (eventID: String, prunedJSON: String)?) {
-        guard let record = try await room.room(), let rules = RoomVersionRules.rules(for: RoomVersionID(record.roomVersion))
-        else { throw MatrixError(.notFound, "Unknown room \(roomID)") }
-
-        let extremities = try await room.forwardExtremities().prefix(Self.maximumPrevEvents)
+        _ draft: EventDraft, in room: RoomWriteTransaction, tip: RoomTip, roomID: RoomID,
+        transaction: ClientTransactionKey?
+    ) async throws -> LocalAppend {
+        guard let rules = RoomVersionRules.rules(for: RoomVersionID(tip.room.roomVersion)) else {
+            throw MatrixError(.unsupportedRoomVersion, "Room version \(tip.room.roomVersion) is not supported")
+        }
         let slots = AuthorizationRules.authTypes(
             forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: rules
         )
@@ -119,15 +122,13 @@ public struct EventPersister: Sendable {
         let loaded = try await room.currentState(of: (slots + [createSlot]).map(StateSlotKey.init))
             .values.map { try $0.pdu() }
         let authState = loaded.filter { event in event.stateSlot.map(slots.contains) ?? false }
-        let prevEvents = try await room.events(extremities.map(\.eventID)).values.map { try $0.pdu() }
         let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
         let pdu = try build(
             builder, draft, roomID: roomID,
-            prevEvents: try prevEvents.sorted { $0.eventID.description < $1.eventID.description }
-                .map { try EventReference(to: $0, rules: rules) },
+            prevEvents: try await prevEvents(Array(tip.extremities.prefix(Self.maximumPrevEvents)), in: room, rules: rules),
             authEvents: try authState.sorted { $0.eventID.description < $1.eventID.description }
                 .map { try EventReference(to: $0, rules: rules) },
-            depth: (extremities.map(\.depth).max() ?? 0) + 1
+            depth: tip.depth + 1
         )
         let authMap = Dictionary(loaded.compactMap { event in event.stateSlot.map { ($0, event) } },
                                  uniquingKeysWith: { first, _ in first })
@@ -136,10 +137,25 @@ public struct EventPersister: Sendable {
         } catch {
             throw MatrixError(.forbidden, error.message)
         }
-        guard let target = draft.redacts else { return (pdu, nil) }
-        return (pdu, try await redaction(of: target, by: pdu, in: room, roomID: roomID, authState: authMap, rules: rules))
+        var local = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
+                                transaction: transaction)
+        if let target = draft.redacts {
+            local.redaction = try await redaction(of: target, by: pdu, in: room, roomID: roomID, authState: authMap,
+                                                  rules: rules)
+        }
+        return local
     }
 
+    /// References to the prev events, sorted by ID; room versions 1 and 2 also need their hashes.
+    private func prevEvents(_ eventIDs: [String], in room: RoomWriteTransaction, rules: RoomVersionRules) async throws
+        -> [EventReference] {
+        guard rules.eventIDFormat == .explicit else {
+            return try eventIDs.sorted().map { EventReference(eventID: try EventID(parsing: $0)) }
+        }
+        return try await room.events(eventIDs).values.map { try $0.pdu() }
+            .sorted { $0.eventID.description < $1.eventID.description }
+            .map { try EventReference(to: $0, rules: rules) }
+    }
     /// The event a local redaction redacts, pruned: it must be in this room (`404`), and the
     /// redaction must come from its sender or someone with the `redact` power level (`403`).
     private func redaction(

@@ -214,11 +214,10 @@ public struct RoomService: Sendable {
         filter: RoomEventFilter = RoomEventFilter()
     ) async throws -> TimelinePage {
         let visibility = try await visibility(of: roomID, for: userID)
-        let start: Int64, stop: Int64?
+        var start: Int64, stop: Int64?
         switch direction {
         case .backward:
-            let newest = if let from { from } else { try await rooms.currentStreamPosition() }
-            start = min(newest, visibility.upTo)
+            start = min(from ?? .max, visibility.upTo)
             stop = to
         case .forward:
             start = from ?? 0
@@ -226,6 +225,10 @@ public struct RoomService: Sendable {
         }
         let events = try await rooms.timeline(of: roomID.description, from: start, to: stop, direction: direction,
                                               limit: limit, filter: filter.timelineFilter)
+        if start == .max {
+            // "Now": the gap after the newest event returned, or the stream's head for an empty page.
+            start = if let newest = events.first { newest.streamPosition } else { try await rooms.currentStreamPosition() }
+        }
         var end: Int64?
         if events.count == limit, let last = events.last {
             end = direction == .backward ? last.streamPosition - 1 : last.streamPosition

@@ -3,7 +3,7 @@ import HomeserverRuntime
 /// The `trellis-client-api` worker process.
 @main
 struct ClientAPIWorker {
-    static func main() async {
-        await HomeserverRuntime.run(.clientAPI)
+    static func main() {
+        HomeserverRuntime.main(.clientAPI)
     }
 }

@@ -3,7 +3,7 @@ import HomeserverRuntime
 /// The `trellis-federation-reader` worker process.
 @main
 struct FederationReaderWorker {
-    static func main() async {
-        await HomeserverRuntime.run(.federationReader)
+    static func main() {
+        HomeserverRuntime.main(.federationReader)
     }
 }

@@ -3,7 +3,7 @@ import HomeserverRuntime
 /// The `trellis-media` worker process.
 @main
 struct MediaWorker {
-    static func main() async {
-        await HomeserverRuntime.run(.media)
+    static func main() {
+        HomeserverRuntime.main(.media)
     }
 }

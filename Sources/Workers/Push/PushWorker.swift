@@ -3,7 +3,7 @@ import HomeserverRuntime
 /// The `trellis-push` worker process.
 @main
 struct PushWorker {
-    static func main() async {
-        await HomeserverRuntime.run(.push)
+    static func main() {
+        HomeserverRuntime.main(.push)
     }
 }

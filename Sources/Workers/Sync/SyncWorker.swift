@@ -3,7 +3,7 @@ import HomeserverRuntime
 /// The `trellis-sync` worker process.
 @main
 struct SyncWorker {
-    static func main() async {
-        await HomeserverRuntime.run(.sync)
+    static func main() {
+        HomeserverRuntime.main(.sync)
     }
 }
