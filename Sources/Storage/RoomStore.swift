@@ -174,6 +174,28 @@ public struct RoomStore: Sendable {
         return nil
     }
 
+    /// Records that the user forgot the room while `membershipEventID` was their membership.
+    public func forget(_ roomID: String, by userID: String, membershipEventID: String) async throws {
+        try await database.client.query(
+            """
+            INSERT INTO forgotten_rooms (user_id, room_id, membership_event_id)
+            VALUES (\(userID), \(roomID), \(membershipEventID))
+            ON CONFLICT (user_id, room_id) DO UPDATE SET membership_event_id = EXCLUDED.membership_event_id
+            """,
+            logger: database.queryLogger("upsert_forgotten_room")
+        )
+    }
+
+    /// The membership event the user forgot the room at, if they forgot it.
+    public func forgottenMembership(of userID: String, in roomID: String) async throws -> String? {
+        let rows = try await database.client.query(
+            "SELECT membership_event_id FROM forgotten_rooms WHERE user_id = \(userID) AND room_id = \(roomID)",
+            logger: database.queryLogger("select_forgotten_room")
+        )
+        for try await eventID in rows.decode(String.self) { return eventID }
+        return nil
+    }
+
     /// The rooms in which the user currently has `membership`, sorted.
     public func rooms(of userID: String, membership: String) async throws -> [String] {
         let rows = try await database.client.query(

@@ -133,6 +133,18 @@ public struct RoomService: Sendable {
         try await setMembership(Membership.leave, of: target, in: roomID, by: requester, reason: reason)
     }
 
+    /// Forgets a room the requester has left or was banned from: its history is no longer theirs
+    /// to read (`400 M_BAD_STATE` while they are still in it).
+    public func forget(_ roomID: RoomID, by requester: Requester) async throws {
+        guard let (membership, event) = try await rooms.membership(of: requester.userID.description,
+                                                                   in: roomID.description)
+        else { return }
+        guard membership == Membership.leave || membership == Membership.ban else {
+            throw MatrixError(.badState, "You must leave the room before forgetting it")
+        }
+        try await rooms.forget(roomID.description, by: requester.userID.description, membershipEventID: event.eventID)
+    }
+
     /// A room ID, or the room an alias points to (`404 M_NOT_FOUND` for an unknown alias).
     public func resolve(_ roomIDOrAlias: String) async throws -> RoomID {
         if roomIDOrAlias.hasPrefix("#") {
@@ -164,6 +176,7 @@ public struct RoomService: Sendable {
             return RoomVisibility(membership: membership?.membership, upTo: .max)
         }
         if let (state, event) = membership, state == Membership.leave || state == Membership.ban,
+           try await rooms.forgottenMembership(of: userID.description, in: roomID.description) != event.eventID,
            try await rooms.firstJoinPosition(of: userID.description, in: roomID.description) != nil {
             return RoomVisibility(membership: state, upTo: event.streamPosition)
         }

@@ -77,11 +77,7 @@ public struct RoomRoutes: Sendable {
             return JSONObject()
         }
         group.post("rooms/:roomId/forget") { _, context in
-            let requester = try context.requireRequester()
-            let visibility = try? await rooms.visibility(of: try context.roomID(), for: requester.userID)
-            if visibility?.membership == Membership.join {
-                throw MatrixError(.badState, "You must leave the room before forgetting it")
-            }
+            try await rooms.forget(try context.roomID(), by: try context.requireRequester())
             return JSONObject()
         }
         let targeted: [(String, String)] = [

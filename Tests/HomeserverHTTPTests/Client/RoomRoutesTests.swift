@@ -261,7 +261,9 @@ struct RoomRoutesTests {
             #expect(left["chunk"]?.arrayValue?.first?["content"]?["reason"]?.stringValue == "bye")
             let (_, joined) = try await api.call(.get, "\(room)/members?not_membership=leave", token: alice)
             #expect(joined["chunk"]?.arrayValue?.map { $0["state_key"]?.stringValue } == ["@alice:test.local"])
+            #expect(try await api.call(.get, "\(room)/messages", token: bob).status == 200)
             #expect(try await api.call(.post, "\(room)/forget", token: bob, body: [:]).status == 200)
+            #expect(try await api.call(.get, "\(room)/messages", token: bob).status == 403)
 
             // Knocking needs a knock join rule (room v7+); in a public room it is refused.
             let knockRoom = try await api.createRoom(token: alice, ["initial_state": [
