@@ -347,14 +347,9 @@ public struct AccountStore: Sendable {
 
     /// Who an access token belongs to; `nil` for an unknown token.
     public func owner(ofToken digest: String) async throws -> TokenOwner? {
-        let rows = try await database.client.query(
-            """
-            SELECT t.user_id, t.device_id, u.is_admin, u.deactivated, t.expires_ts
-            FROM access_tokens AS t JOIN users AS u USING (user_id) WHERE t.token_hash = \(digest)
-            """,
-            logger: database.queryLogger("select_token_owner")
-        )
-        for try await row in rows.decode((String, String, Bool, Bool, Int64?).self) {
+        let rows = try await database.client.execute(SelectTokenOwner(digest: digest),
+                                                     logger: database.queryLogger("select_token_owner"))
+        for try await row in rows {
             return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)
         }
         return nil
@@ -404,4 +399,23 @@ public struct AccountStore: Sendable {
         return users
     }
 
+}
+
+/// The owner of an access token: prepared, as every authenticated request runs it.
+struct SelectTokenOwner: PostgresPreparedStatement {
+    static let sql = """
+        SELECT t.user_id, t.device_id, u.is_admin, u.deactivated, t.expires_ts
+        FROM access_tokens AS t JOIN users AS u USING (user_id) WHERE t.token_hash = $1
+        """
+    typealias Row = (String, String, Bool, Bool, Int64?)
+
+    let digest: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(digest)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -25,6 +25,9 @@ public struct Database: Sendable {
         )
         configuration.options.maximumConnections = settings.maxConnections
         configuration.options.connectTimeout = settings.connectTimeout
+        // The hot statements are prepared and look rows up by key: plan them once per connection
+        // instead of re-planning each execution (planning cost more than executing them).
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.settings = settings
         self.logger = logger

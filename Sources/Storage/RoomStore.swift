@@ -157,20 +157,9 @@ public struct RoomStore: Sendable {
 
     /// The user's current membership of the room and the event that set it.
     public func membership(of userID: String, in roomID: String) async throws -> (membership: String, event: PersistedEvent)? {
-        let rows = try await database.client.query(
-            """
-            SELECT \(unescaped: PersistedEvent.columns), c.membership
-            FROM current_state_events AS c JOIN events ON events.event_id = c.event_id
-            WHERE c.room_id = \(roomID) AND c.type = 'm.room.member' AND c.state_key = \(userID)
-            """,
-            logger: database.queryLogger("select_membership")
-        )
-        let columns = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool,
-                       String?, String?).self
-        for try await r in rows.decode(columns) {
-            let event = PersistedEvent((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12))
-            return (r.13 ?? "", event)
-        }
+        let rows = try await database.client.execute(SelectMembership(roomID: roomID, userID: userID),
+                                                     logger: database.queryLogger("select_membership"))
+        for try await (membership, event) in rows { return (membership ?? "", event) }
         return nil
     }
 
@@ -272,24 +261,19 @@ public struct RoomStore: Sendable {
         of roomID: String, from position: Int64, to stop: Int64?, direction: TimelineDirection, limit: Int,
         filter: TimelineFilter = TimelineFilter()
     ) async throws -> [PersistedEvent] {
-        let (lower, upper, order) = switch direction {
-        case .forward: (position, stop ?? Int64.max, "ASC")
-        case .backward: (stop ?? -1, position, "DESC")
+        let (lower, upper) = switch direction {
+        case .forward: (position, stop ?? Int64.max)
+        case .backward: (stop ?? -1, position)
         }
-        let rows = try await database.client.query(
-            """
-            SELECT \(unescaped: PersistedEvent.columns) FROM events
-            WHERE room_id = \(roomID) AND stream_ordering > \(lower) AND stream_ordering <= \(upper)
-              AND NOT outlier AND rejected_reason IS NULL
-              AND (\(filter.types == nil) OR type LIKE ANY(\(filter.types.map(TimelineFilter.likePatterns) ?? [])::text[]))
-              AND NOT type LIKE ANY(\(TimelineFilter.likePatterns(filter.notTypes))::text[])
-              AND (\(filter.senders == nil) OR sender = ANY(\(filter.senders ?? [])::text[]))
-              AND NOT sender = ANY(\(filter.notSenders)::text[])
-            ORDER BY stream_ordering \(unescaped: order) LIMIT \(limit)
-            """,
-            logger: database.queryLogger("select_timeline")
-        )
-        return try await PersistedEvent.decode(rows)
+        let query = TimelineQuery(roomID: roomID, lower: lower, upper: upper, limit: limit, filter: filter)
+        let logger = database.queryLogger("select_timeline")
+        let rows = switch direction {
+        case .forward: try await database.client.execute(SelectTimelineForward(query: query), logger: logger)
+        case .backward: try await database.client.execute(SelectTimelineBackward(query: query), logger: logger)
+        }
+        var events: [PersistedEvent] = []
+        for try await row in rows { events.append(PersistedEvent(row)) }
+        return events
     }
 
     /// The state group of the room's state after the last event at or below gap `position`.
@@ -374,4 +358,92 @@ public struct RoomStore: Sendable {
         return aliases
     }
 
+}
+
+/// A user's current membership of a room with its event: prepared, as every room read checks it.
+struct SelectMembership: PostgresPreparedStatement {
+    static let sql = """
+        SELECT c.membership, \(PersistedEvent.columns)
+        FROM current_state_events AS c JOIN events ON events.event_id = c.event_id
+        WHERE c.room_id = $1 AND c.type = 'm.room.member' AND c.state_key = $2
+        """
+    typealias Row = (String?, PersistedEvent)
+
+    let roomID: String
+    let userID: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(roomID)
+        bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let r = try row.decode((String?, Int64, String, String, String, String?, String, Int64, Int64, Int64, String,
+                                String?, Bool, String?).self)
+        return (r.0, PersistedEvent((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)))
+    }
+}
+
+/// A page of a room's timeline between two gaps (``RoomStore/timeline``): prepared, as `/messages`
+/// and `/context` run it for every page. One statement per direction, so that each walks the
+/// `(room_id, stream_ordering)` index in its own order and stops after `limit` rows.
+protocol TimelineStatement: PostgresPreparedStatement where Row == PersistedEvent.Row {
+    var query: TimelineQuery { get }
+}
+
+/// The values bound to a ``TimelineStatement``.
+struct TimelineQuery: Sendable {
+    let roomID: String
+    let lower: Int64
+    let upper: Int64
+    let limit: Int
+    let filter: TimelineFilter
+
+    /// `$1` … `$10` of the statements below.
+    static func sql(order: String) -> String {
+        """
+        SELECT \(PersistedEvent.columns) FROM events
+        WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3
+          AND NOT outlier AND rejected_reason IS NULL
+          AND ($5 OR type LIKE ANY($6::text[]))
+          AND NOT type LIKE ANY($7::text[])
+          AND ($8 OR sender = ANY($9::text[]))
+          AND NOT sender = ANY($10::text[])
+        ORDER BY stream_ordering \(order)
+        LIMIT $4
+        """
+    }
+}
+
+extension TimelineStatement {
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 10)
+        bindings.append(query.roomID)
+        bindings.append(query.lower)
+        bindings.append(query.upper)
+        bindings.append(Int64(query.limit))
+        bindings.append(query.filter.types == nil)
+        bindings.append(query.filter.types.map(TimelineFilter.likePatterns) ?? [])
+        bindings.append(TimelineFilter.likePatterns(query.filter.notTypes))
+        bindings.append(query.filter.senders == nil)
+        bindings.append(query.filter.senders ?? [])
+        bindings.append(query.filter.notSenders)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Oldest first.
+struct SelectTimelineForward: TimelineStatement {
+    static let sql = TimelineQuery.sql(order: "ASC")
+    let query: TimelineQuery
+}
+
+/// Newest first.
+struct SelectTimelineBackward: TimelineStatement {
+    static let sql = TimelineQuery.sql(order: "DESC")
+    let query: TimelineQuery
 }

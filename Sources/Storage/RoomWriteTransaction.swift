@@ -59,24 +59,8 @@ public struct RoomWriteTransaction: Sendable {
     /// The room with its extremities and, for `transaction`, the event of an earlier attempt,
     /// in one query; `nil` for a room this server does not know.
     public func tip(transaction: ClientTransactionKey?) async throws -> RoomTip? {
-        let rows = try await connection.query(
-            """
-            SELECT r.room_version, r.creator, r.is_public, r.state_group,
-                   COALESCE(x.ids, '{}'), COALESCE(x.depth, 0),
-                   (SELECT t.event_id FROM event_transactions AS t
-                    WHERE t.user_id = \(transaction?.userID ?? "") AND t.device_id = \(transaction?.deviceID ?? "")
-                      AND t.txn_id = \(transaction?.transactionID ?? "") AND \(transaction != nil))
-            FROM rooms AS r LEFT JOIN LATERAL (
-                SELECT array_agg(f.event_id ORDER BY e.depth DESC, f.event_id) AS ids, max(e.depth) AS depth
-                FROM room_forward_extremities AS f JOIN events AS e USING (event_id)
-                WHERE f.room_id = r.room_id
-            ) AS x ON TRUE
-            WHERE r.room_id = \(roomID)
-            """,
-            logger: store.database.queryLogger("select_room_tip")
-        )
-        let columns = (String, String, Bool, Int64?, [String], Int64, String?).self
-        for try await row in rows.decode(columns) {
+        let statement = SelectRoomTip(roomID: roomID, transaction: transaction)
+        for try await row in try await connection.execute(statement, logger: store.database.queryLogger("select_room_tip")) {
             let room = RoomRecord(roomID: roomID, roomVersion: row.0, creator: row.1, isPublic: row.2, stateGroup: row.3)
             return RoomTip(room: room, extremities: row.4, depth: row.5, earlierEventID: row.6)
         }
@@ -86,20 +70,11 @@ public struct RoomWriteTransaction: Sendable {
     /// The events filling `slots` of the current state (slots without an event are absent).
     public func currentState(of slots: [StateSlotKey]) async throws -> [StateSlotKey: PersistedEvent] {
         guard !slots.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: PersistedEvent.columns) FROM events
-            WHERE event_id IN (
-                SELECT c.event_id FROM current_state_events AS c
-                JOIN unnest(\(slots.map(\.type))::text[], \(slots.map(\.stateKey))::text[]) AS s(type, state_key)
-                  ON c.type = s.type AND c.state_key = s.state_key
-                WHERE c.room_id = \(roomID)
-            )
-            """,
-            logger: store.database.queryLogger("select_current_state_slots")
-        )
+        let statement = SelectCurrentStateSlots(roomID: roomID, slots: slots)
+        let rows = try await connection.execute(statement, logger: store.database.queryLogger("select_current_state_slots"))
         var state: [StateSlotKey: PersistedEvent] = [:]
-        for event in try await PersistedEvent.decode(rows) {
+        for try await row in rows {
+            let event = PersistedEvent(row)
             if let stateKey = event.stateKey { state[StateSlotKey(type: event.type, stateKey: stateKey)] = event }
         }
         return state
@@ -140,44 +115,8 @@ public struct RoomWriteTransaction: Sendable {
             )
         }
         let received = unixMilliseconds()
-        let rows = try await connection.query(
-            """
-            WITH \(unescaped: StreamHead.events.advance(by: 1)),
-            inserted AS (
-                INSERT INTO events (event_id, room_id, stream_ordering, depth, type, state_key, sender,
-                                    origin_server_ts, received_ts, json, rejected_reason, outlier)
-                SELECT \(event.eventID), \(roomID), head.position, \(event.depth), \(event.type), \(event.stateKey),
-                       \(event.sender), \(event.originServerTimestamp), \(received), \(event.json), NULL, FALSE
-                FROM head
-                RETURNING stream_ordering
-            ), edges AS (
-                INSERT INTO event_edges (event_id, prev_event_id)
-                SELECT \(event.eventID), p FROM unnest(\(event.prevEventIDs)::text[]) AS p
-                ON CONFLICT DO NOTHING
-            ), replaced AS (
-                DELETE FROM room_forward_extremities
-                WHERE room_id = \(roomID) AND event_id = ANY(\(event.prevEventIDs)::text[])
-            ), extremity AS (
-                INSERT INTO room_forward_extremities (room_id, event_id) VALUES (\(roomID), \(event.eventID))
-            ), grouped AS (
-                INSERT INTO event_to_state_groups (event_id, state_group)
-                SELECT \(event.eventID), \(group)::bigint WHERE \(group != nil)
-            ), txn AS (
-                INSERT INTO event_transactions (user_id, device_id, txn_id, event_id, created_ts)
-                SELECT \(local.transaction?.userID ?? ""), \(local.transaction?.deviceID ?? ""),
-                       \(local.transaction?.transactionID ?? ""), \(event.eventID), \(received)
-                WHERE \(local.transaction != nil)
-            ), redacted AS (
-                INSERT INTO redactions (event_id, redaction_id, pruned_json)
-                SELECT \(local.redaction?.eventID ?? ""), \(event.eventID), \(local.redaction?.prunedJSON ?? "")
-                WHERE \(local.redaction != nil)
-                ON CONFLICT (event_id) DO NOTHING
-            )
-            SELECT stream_ordering FROM inserted
-            """,
-            logger: store.database.queryLogger("append_local_event")
-        )
-        for try await position in rows.decode(Int64.self) {
+        let statement = AppendLocalEvent(local: local, roomID: roomID, stateGroup: group, receivedTimestamp: received)
+        for try await position in try await connection.execute(statement, logger: store.database.queryLogger("append_local_event")) {
             return PersistedEvent(
                 streamPosition: position, eventID: event.eventID, roomID: roomID, type: event.type,
                 stateKey: event.stateKey, sender: event.sender, depth: event.depth,
@@ -187,4 +126,133 @@ public struct RoomWriteTransaction: Sendable {
         }
         preconditionFailure("INSERT … RETURNING returned no row")
     }
+}
+
+// MARK: - Prepared statements of the event path
+//
+// Prepared once per connection: PostgreSQL then skips parsing and planning, which cost more than
+// executing these statements.
+
+/// The room, its extremities and an earlier transaction's event (``RoomWriteTransaction/tip(transaction:)``).
+struct SelectRoomTip: PostgresPreparedStatement {
+    static let sql = """
+        SELECT r.room_version, r.creator, r.is_public, r.state_group,
+               COALESCE(x.ids, '{}'), COALESCE(x.depth, 0),
+               (SELECT t.event_id FROM event_transactions AS t
+                WHERE $5 AND t.user_id = $2 AND t.device_id = $3 AND t.txn_id = $4)
+        FROM rooms AS r LEFT JOIN LATERAL (
+            SELECT array_agg(f.event_id ORDER BY e.depth DESC, f.event_id) AS ids, max(e.depth) AS depth
+            FROM room_forward_extremities AS f JOIN events AS e USING (event_id)
+            WHERE f.room_id = r.room_id
+        ) AS x ON TRUE
+        WHERE r.room_id = $1
+        """
+    typealias Row = (String, String, Bool, Int64?, [String], Int64, String?)
+
+    let roomID: String
+    let transaction: ClientTransactionKey?
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(roomID)
+        bindings.append(transaction?.userID ?? "")
+        bindings.append(transaction?.deviceID ?? "")
+        bindings.append(transaction?.transactionID ?? "")
+        bindings.append(transaction != nil)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// The events filling some slots of a room's current state (``RoomWriteTransaction/currentState(of:)``).
+struct SelectCurrentStateSlots: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(PersistedEvent.columns) FROM events
+        WHERE event_id IN (
+            SELECT c.event_id FROM current_state_events AS c
+            JOIN unnest($2::text[], $3::text[]) AS s(type, state_key)
+              ON c.type = s.type AND c.state_key = s.state_key
+            WHERE c.room_id = $1
+        )
+        """
+    typealias Row = PersistedEvent.Row
+
+    let roomID: String
+    let slots: [StateSlotKey]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(roomID)
+        bindings.append(slots.map(\.type))
+        bindings.append(slots.map(\.stateKey))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Everything a local event writes besides its state, and its stream position, in one statement
+/// that must be the last of its transaction (``RoomWriteTransaction/append(_:after:)``).
+struct AppendLocalEvent: PostgresPreparedStatement {
+    static let sql = """
+        WITH \(StreamHead.events.advance(by: 1)),
+        inserted AS (
+            INSERT INTO events (event_id, room_id, stream_ordering, depth, type, state_key, sender,
+                                origin_server_ts, received_ts, json, rejected_reason, outlier)
+            SELECT $1, $2, head.position, $3, $4, $5, $6, $7, $8, $9, NULL, FALSE FROM head
+            RETURNING stream_ordering
+        ), edges AS (
+            INSERT INTO event_edges (event_id, prev_event_id)
+            SELECT $1, p FROM unnest($10::text[]) AS p
+            ON CONFLICT DO NOTHING
+        ), replaced AS (
+            DELETE FROM room_forward_extremities WHERE room_id = $2 AND event_id = ANY($10::text[])
+        ), extremity AS (
+            INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($2, $1)
+        ), grouped AS (
+            INSERT INTO event_to_state_groups (event_id, state_group)
+            SELECT $1, $11::bigint WHERE $11::bigint IS NOT NULL
+        ), txn AS (
+            INSERT INTO event_transactions (user_id, device_id, txn_id, event_id, created_ts)
+            SELECT $13, $14, $15, $1, $8 WHERE $12
+        ), redacted AS (
+            INSERT INTO redactions (event_id, redaction_id, pruned_json)
+            SELECT $17, $1, $18 WHERE $16
+            ON CONFLICT (event_id) DO NOTHING
+        )
+        SELECT stream_ordering FROM inserted
+        """
+    typealias Row = Int64
+
+    let local: LocalAppend
+    let roomID: String
+    let stateGroup: Int64?
+    let receivedTimestamp: Int64
+
+    func makeBindings() -> PostgresBindings {
+        let event = local.event
+        var bindings = PostgresBindings(capacity: 18)
+        bindings.append(event.eventID)
+        bindings.append(roomID)
+        bindings.append(event.depth)
+        bindings.append(event.type)
+        bindings.append(event.stateKey)
+        bindings.append(event.sender)
+        bindings.append(event.originServerTimestamp)
+        bindings.append(receivedTimestamp)
+        bindings.append(event.json)
+        bindings.append(event.prevEventIDs)
+        bindings.append(stateGroup)
+        bindings.append(local.transaction != nil)
+        bindings.append(local.transaction?.userID ?? "")
+        bindings.append(local.transaction?.deviceID ?? "")
+        bindings.append(local.transaction?.transactionID ?? "")
+        bindings.append(local.redaction != nil)
+        bindings.append(local.redaction?.eventID ?? "")
+        bindings.append(local.redaction?.prunedJSON ?? "")
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
