@@ -62,7 +62,8 @@ extension JSONObject {
         }
 
         func hash(into hasher: inout Hasher) {
-            for byte in string.utf8 { hasher.combine(byte) }
+            var string = string
+            string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
     }
 }

@@ -108,8 +108,22 @@ struct JSONParser {
 
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
-        var utf8: [UInt8] = []
         let start = index
+        // Fast path: most strings have no escapes, so they are the bytes up to the closing quote.
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"),
+              bytes[index] >= 0x20 {
+            index += 1
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            let string = bytes.withUnsafeBufferPointer { buffer in
+                String(validating: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+            }
+            guard let string else { throw JSONParseError(.invalidUTF8, at: start) }
+            index += 1
+            return string
+        }
+        // Escapes or an error: decode byte by byte from the start of the string.
+        var utf8 = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw JSONParseError(.unexpectedEndOfInput, at: index) }
             let byte = bytes[index]
