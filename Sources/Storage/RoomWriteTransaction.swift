@@ -10,6 +10,8 @@ public struct RoomTip: Sendable, Equatable {
     public var depth: Int64
     /// The event an earlier attempt of the client transaction created, if asked for and seen.
     public var earlierEventID: String?
+    /// The events filling the asked-for slots of the current state (empty slots are absent).
+    public var state: [StateSlotKey: PersistedEvent]
 }
 
 /// A local event to append, with what it changes besides the events stream.
@@ -37,8 +39,8 @@ public struct LocalAppend: Sendable {
 ///
 /// Everything here runs in the lock's transaction, so what `append` writes is consistent with
 /// what the reads returned: nobody else can move the room's extremities or state in between.
-/// The event path is a handful of round trips: the lock, ``tip(transaction:)``,
-/// ``currentState(of:)``, and ``append(_:after:)`` (one statement for a message event).
+/// The event path is a handful of round trips: the lock, ``tip(transaction:state:)`` and
+/// ``append(_:after:)`` (one statement for a message event).
 public struct RoomWriteTransaction: Sendable {
     public let roomID: String
     let connection: PostgresConnection
@@ -56,28 +58,22 @@ public struct RoomWriteTransaction: Sendable {
         return RoomRecord(roomID: roomID, roomVersion: version, creator: creator, isPublic: isPublic, stateGroup: nil)
     }
 
-    /// The room with its extremities and, for `transaction`, the event of an earlier attempt,
-    /// in one query; `nil` for a room this server does not know.
-    public func tip(transaction: ClientTransactionKey?) async throws -> RoomTip? {
-        let statement = SelectRoomTip(roomID: roomID, transaction: transaction)
-        for try await row in try await connection.execute(statement, logger: store.database.queryLogger("select_room_tip")) {
-            let room = RoomRecord(roomID: roomID, roomVersion: row.0, creator: row.1, isPublic: row.2, stateGroup: row.3)
-            return RoomTip(room: room, extremities: row.4, depth: row.5, earlierEventID: row.6)
+    /// The room with its extremities, the events filling `slots` of its current state and, for
+    /// `transaction`, the event of an earlier attempt, in one query; `nil` for an unknown room.
+    public func tip(transaction: ClientTransactionKey?, state slots: [StateSlotKey]) async throws -> RoomTip? {
+        let statement = SelectRoomTip(roomID: roomID, transaction: transaction, slots: slots)
+        var tip: RoomTip?
+        for try await (room, extremities, depth, earlier, event) in try await connection.execute(
+            statement, logger: store.database.queryLogger("select_room_tip")
+        ) {
+            if tip == nil {
+                tip = RoomTip(room: room, extremities: extremities, depth: depth, earlierEventID: earlier, state: [:])
+            }
+            if let event, let stateKey = event.stateKey {
+                tip?.state[StateSlotKey(type: event.type, stateKey: stateKey)] = event
+            }
         }
-        return nil
-    }
-
-    /// The events filling `slots` of the current state (slots without an event are absent).
-    public func currentState(of slots: [StateSlotKey]) async throws -> [StateSlotKey: PersistedEvent] {
-        guard !slots.isEmpty else { return [:] }
-        let statement = SelectCurrentStateSlots(roomID: roomID, slots: slots)
-        let rows = try await connection.execute(statement, logger: store.database.queryLogger("select_current_state_slots"))
-        var state: [StateSlotKey: PersistedEvent] = [:]
-        for try await row in rows {
-            let event = PersistedEvent(row)
-            if let stateKey = event.stateKey { state[StateSlotKey(type: event.type, stateKey: stateKey)] = event }
-        }
-        return state
+        return tip
     }
 
     /// Stored events by ID.
@@ -133,63 +129,70 @@ public struct RoomWriteTransaction: Sendable {
 // Prepared once per connection: PostgreSQL then skips parsing and planning, which cost more than
 // executing these statements.
 
-/// The room, its extremities and an earlier transaction's event (``RoomWriteTransaction/tip(transaction:)``).
+/// The room, its extremities, some slots of its current state and an earlier transaction's
+/// event (``RoomWriteTransaction/tip(transaction:state:)``): one row per state event found, the
+/// room's columns repeated, or one row without an event.
 struct SelectRoomTip: PostgresPreparedStatement {
     static let sql = """
         SELECT r.room_version, r.creator, r.is_public, r.state_group,
                COALESCE(x.ids, '{}'), COALESCE(x.depth, 0),
                (SELECT t.event_id FROM event_transactions AS t
-                WHERE $5 AND t.user_id = $2 AND t.device_id = $3 AND t.txn_id = $4)
-        FROM rooms AS r LEFT JOIN LATERAL (
+                WHERE $5 AND t.user_id = $2 AND t.device_id = $3 AND t.txn_id = $4),
+               s.*
+        FROM rooms AS r
+        LEFT JOIN LATERAL (
             SELECT array_agg(f.event_id ORDER BY e.depth DESC, f.event_id) AS ids, max(e.depth) AS depth
             FROM room_forward_extremities AS f JOIN events AS e USING (event_id)
             WHERE f.room_id = r.room_id
         ) AS x ON TRUE
+        LEFT JOIN LATERAL (
+            SELECT \(PersistedEvent.columns) FROM events
+            WHERE events.event_id IN (
+                SELECT c.event_id FROM current_state_events AS c
+                JOIN unnest($6::text[], $7::text[]) AS slot(type, state_key)
+                  ON c.type = slot.type AND c.state_key = slot.state_key
+                WHERE c.room_id = r.room_id
+            )
+        ) AS s ON TRUE
         WHERE r.room_id = $1
         """
-    typealias Row = (String, String, Bool, Int64?, [String], Int64, String?)
+    typealias Row = (RoomRecord, [String], Int64, String?, PersistedEvent?)
 
     let roomID: String
     let transaction: ClientTransactionKey?
+    let slots: [StateSlotKey]
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 7)
         bindings.append(roomID)
         bindings.append(transaction?.userID ?? "")
         bindings.append(transaction?.deviceID ?? "")
         bindings.append(transaction?.transactionID ?? "")
         bindings.append(transaction != nil)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-}
-
-/// The events filling some slots of a room's current state (``RoomWriteTransaction/currentState(of:)``).
-struct SelectCurrentStateSlots: PostgresPreparedStatement {
-    static let sql = """
-        SELECT \(PersistedEvent.columns) FROM events
-        WHERE event_id IN (
-            SELECT c.event_id FROM current_state_events AS c
-            JOIN unnest($2::text[], $3::text[]) AS s(type, state_key)
-              ON c.type = s.type AND c.state_key = s.state_key
-            WHERE c.room_id = $1
-        )
-        """
-    typealias Row = PersistedEvent.Row
-
-    let roomID: String
-    let slots: [StateSlotKey]
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(roomID)
         bindings.append(slots.map(\.type))
         bindings.append(slots.map(\.stateKey))
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let cells = row.makeRandomAccess()
+        let room = RoomRecord(
+            roomID: roomID, roomVersion: try cells[0].decode(String.self), creator: try cells[1].decode(String.self),
+            isPublic: try cells[2].decode(Bool.self), stateGroup: try cells[3].decode(Int64?.self)
+        )
+        var event: PersistedEvent?
+        if let position = try cells[7].decode(Int64?.self) {
+            event = PersistedEvent((
+                position, try cells[8].decode(String.self), try cells[9].decode(String.self),
+                try cells[10].decode(String.self), try cells[11].decode(String?.self), try cells[12].decode(String.self),
+                try cells[13].decode(Int64.self), try cells[14].decode(Int64.self), try cells[15].decode(Int64.self),
+                try cells[16].decode(String.self), try cells[17].decode(String?.self), try cells[18].decode(Bool.self),
+                try cells[19].decode(String?.self)
+            ))
+        }
+        return (room, try cells[4].decode([String].self), try cells[5].decode(Int64.self),
+                try cells[6].decode(String?.self), event)
+    }
 }
 
 /// Everything a local event writes besides its state, and its stream position, in one statement

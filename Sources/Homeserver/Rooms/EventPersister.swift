@@ -90,7 +90,7 @@ public struct EventPersister: Sendable {
     ) async throws -> PersistedEvent {
         let (event, isNew) = try await timed {
             try await rooms.withRoomLock(roomID.description) { room -> (PersistedEvent, Bool) in
-                guard let tip = try await room.tip(transaction: transaction) else {
+                guard let tip = try await room.tip(transaction: transaction, state: Self.stateSlots(for: draft)) else {
                     throw MatrixError(.notFound, "Unknown room \(roomID)")
                 }
                 if let earlierID = tip.earlierEventID, let earlier = try await room.events([earlierID])[earlierID] {
@@ -116,11 +116,7 @@ public struct EventPersister: Sendable {
         let slots = AuthorizationRules.authTypes(
             forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: rules
         )
-        // From v12 the create event is named by the room ID instead of `auth_events`, but the
-        // rules still read it.
-        let createSlot = StateKey(type: EventType.create, stateKey: "")
-        let loaded = try await room.currentState(of: (slots + [createSlot]).map(StateSlotKey.init))
-            .values.map { try $0.pdu() }
+        let loaded = try tip.state.values.map { try $0.pdu() }
         let authState = loaded.filter { event in event.stateSlot.map(slots.contains) ?? false }
         let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
         let pdu = try build(
@@ -144,6 +140,17 @@ public struct EventPersister: Sendable {
                                                   rules: rules)
         }
         return local
+    }
+
+    /// The current-state slots read with the room's tip, before its version is known: the auth
+    /// types under the rules with the most of them (v12, where restricted joins name their
+    /// authoriser) plus the create event, which the rules read even when `auth_events` omits it
+    /// (v12). Older versions ignore the extra slots.
+    static func stateSlots(for draft: EventDraft) -> [StateSlotKey] {
+        let slots = AuthorizationRules.authTypes(
+            forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: .v12
+        )
+        return (slots + [StateKey(type: EventType.create, stateKey: "")]).map(StateSlotKey.init)
     }
 
     /// References to the prev events, sorted by ID; room versions 1 and 2 also need their hashes.
