@@ -84,6 +84,20 @@ extension PersistedEvent {
         )
     }
 
+    /// The event in `columns` starting at cell `first` of a row that selects more than them;
+    /// `nil` when those cells are `NULL` (an outer join that found no event).
+    init?(_ cells: PostgresRandomAccessRow, from first: Int) throws {
+        guard let position = try cells[first].decode(Int64?.self) else { return nil }
+        self.init((
+            position, try cells[first + 1].decode(String.self), try cells[first + 2].decode(String.self),
+            try cells[first + 3].decode(String.self), try cells[first + 4].decode(String?.self),
+            try cells[first + 5].decode(String.self), try cells[first + 6].decode(Int64.self),
+            try cells[first + 7].decode(Int64.self), try cells[first + 8].decode(Int64.self),
+            try cells[first + 9].decode(String.self), try cells[first + 10].decode(String?.self),
+            try cells[first + 11].decode(Bool.self), try cells[first + 12].decode(String?.self)
+        ))
+    }
+
     /// The events of rows selected with `columns`.
     static func decode(_ rows: PostgresRowSequence) async throws -> [PersistedEvent] {
         var events: [PersistedEvent] = []

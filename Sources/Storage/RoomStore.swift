@@ -117,19 +117,6 @@ public struct RoomStore: Sendable {
 
     // MARK: - Current state
 
-    /// The room's current state: every slot with the event filling it.
-    public func currentState(of roomID: String) async throws -> [StateSlotKey: String] {
-        let rows = try await database.client.query(
-            "SELECT type, state_key, event_id FROM current_state_events WHERE room_id = \(roomID)",
-            logger: database.queryLogger("select_current_state")
-        )
-        var state: [StateSlotKey: String] = [:]
-        for try await (type, stateKey, eventID) in rows.decode((String, String, String).self) {
-            state[StateSlotKey(type: type, stateKey: stateKey)] = eventID
-        }
-        return state
-    }
-
     /// The events of the room's current state, in no particular order.
     public func currentStateEvents(of roomID: String) async throws -> [PersistedEvent] {
         let rows = try await database.client.query(
@@ -380,9 +367,11 @@ struct SelectMembership: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let r = try row.decode((String?, Int64, String, String, String, String?, String, Int64, Int64, Int64, String,
-                                String?, Bool, String?).self)
-        return (r.0, PersistedEvent((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)))
+        let cells = row.makeRandomAccess()
+        guard let event = try PersistedEvent(cells, from: 1) else {
+            preconditionFailure("an inner join always yields the event")
+        }
+        return (try cells[0].decode(String?.self), event)
     }
 }
 

@@ -180,18 +180,8 @@ struct SelectRoomTip: PostgresPreparedStatement {
             roomID: roomID, roomVersion: try cells[0].decode(String.self), creator: try cells[1].decode(String.self),
             isPublic: try cells[2].decode(Bool.self), stateGroup: try cells[3].decode(Int64?.self)
         )
-        var event: PersistedEvent?
-        if let position = try cells[7].decode(Int64?.self) {
-            event = PersistedEvent((
-                position, try cells[8].decode(String.self), try cells[9].decode(String.self),
-                try cells[10].decode(String.self), try cells[11].decode(String?.self), try cells[12].decode(String.self),
-                try cells[13].decode(Int64.self), try cells[14].decode(Int64.self), try cells[15].decode(Int64.self),
-                try cells[16].decode(String.self), try cells[17].decode(String?.self), try cells[18].decode(Bool.self),
-                try cells[19].decode(String?.self)
-            ))
-        }
         return (room, try cells[4].decode([String].self), try cells[5].decode(Int64.self),
-                try cells[6].decode(String?.self), event)
+                try cells[6].decode(String?.self), try PersistedEvent(cells, from: 7))
     }
 }
 

@@ -119,7 +119,7 @@ public struct AccountService: Sendable {
         if wantsRefreshToken {
             session.refreshToken = Self.newToken(prefix: "trr")
             session.expiresInMilliseconds = settings.refreshableTokenLifetimeMilliseconds
-            expires = Self.now() + settings.refreshableTokenLifetimeMilliseconds
+            expires = unixMilliseconds() + settings.refreshableTokenLifetimeMilliseconds
         }
         try await store.insertAccessToken(
             digest: SecureToken.digest(accessToken), userID: userID.description, deviceID: deviceID,
@@ -136,7 +136,7 @@ public struct AccountService: Sendable {
         guard let owner = try await store.owner(ofToken: SecureToken.digest(accessToken)), !owner.deactivated else {
             throw MatrixError(.unknownToken, "Unknown access token", extra: ["soft_logout": false])
         }
-        if let expires = owner.expiresTimestamp, expires <= Self.now() {
+        if let expires = owner.expiresTimestamp, expires <= unixMilliseconds() {
             throw MatrixError(.unknownToken, "Access token has expired", extra: ["soft_logout": true])
         }
         return Requester(userID: try UserID(parsing: owner.userID), deviceID: owner.deviceID, isAdmin: owner.isAdmin)
@@ -148,7 +148,7 @@ public struct AccountService: Sendable {
         let lifetime = settings.refreshableTokenLifetimeMilliseconds
         guard let owner = try await store.rotate(
             refreshDigest: SecureToken.digest(refreshToken), newDigest: SecureToken.digest(accessToken),
-            newRefreshDigest: SecureToken.digest(newRefreshToken), expiresTimestamp: Self.now() + lifetime
+            newRefreshDigest: SecureToken.digest(newRefreshToken), expiresTimestamp: unixMilliseconds() + lifetime
         ), !owner.deactivated else {
             throw MatrixError(.unknownToken, "Unknown refresh token", extra: ["soft_logout": false])
         }
@@ -235,7 +235,6 @@ public struct AccountService: Sendable {
 
     static func newToken(prefix: String) -> String { prefix + "_" + SecureToken.alphanumeric(40) }
     /// The current time in ms since the epoch.
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 extension Optional {

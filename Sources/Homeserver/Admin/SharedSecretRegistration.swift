@@ -58,7 +58,7 @@ public struct SharedSecretRegistration: Sendable {
     /// `secret` `nil` (or empty) disables shared-secret registration. `now` is the clock in ms since the epoch.
     public init(
         secret: String?, nonces: RegistrationNonceStore, accounts: AccountService,
-        now: @escaping @Sendable () -> Int64 = AccountService.now
+        now: @escaping @Sendable () -> Int64 = unixMilliseconds
     ) {
         self.secret = secret
         self.nonces = nonces

@@ -103,7 +103,7 @@ public struct ReceiptService: Sendable {
         let receipt = NewReceipt(
             roomID: roomID.description, type: type, userID: userID.description, threadID: threadID,
             eventID: event.eventID, eventStreamPosition: event.streamPosition,
-            timestamp: Int64(Date().timeIntervalSince1970 * 1000)
+            timestamp: unixMilliseconds()
         )
         guard let position = try await receipts.put(receipt) else { return }
         var fields = [

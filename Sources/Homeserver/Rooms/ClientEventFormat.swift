@@ -9,7 +9,7 @@ extension PersistedEvent {
     /// https://spec.matrix.org/v1.16/client-server-api/#room-event-format. `redacts` is copied to
     /// the top level from the content (v11+) so older clients find it where they look.
     public func clientEvent(
-        redaction: PersistedEvent? = nil, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        redaction: PersistedEvent? = nil, now: Int64 = unixMilliseconds()
     ) throws -> JSONObject {
         // Only the content and unsigned data are read from the stored JSON; parsing it as a full
         // PDU (prev and auth event IDs) would cost more than the rest of a /messages page.

@@ -187,7 +187,7 @@ public struct EventPersister: Sendable {
         let pdu: PDU
         do {
             pdu = try builder.build(draft, roomID: roomID, prevEvents: prevEvents, authEvents: authEvents, depth: depth,
-                                    originServerTimestamp: Self.now())
+                                    originServerTimestamp: unixMilliseconds())
         } catch .notCanonicalJSON {
             throw MatrixError(.badJSON, "Event content must be canonical JSON: integers only, no floats")
         } catch {
@@ -234,5 +234,4 @@ public struct EventPersister: Sendable {
         return try await body()
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -185,7 +185,12 @@ public struct RoomService: Sendable {
 
     /// One event of the room, if the requester may see it.
     public func event(_ eventID: String, in roomID: RoomID, for userID: UserID) async throws -> PersistedEvent {
-        let visibility = try await visibility(of: roomID, for: userID)
+        try await event(eventID, in: roomID, visibleUpTo: try await visibility(of: roomID, for: userID))
+    }
+
+    /// One event of the room if `visibility` covers it, else `404 M_NOT_FOUND`.
+    private func event(_ eventID: String, in roomID: RoomID, visibleUpTo visibility: RoomVisibility) async throws
+        -> PersistedEvent {
         guard let event = try await rooms.events([eventID])[eventID], event.roomID == roomID.description,
               event.rejectedReason == nil, event.streamPosition <= visibility.upTo
         else { throw MatrixError(.notFound, "Event not found.") }
@@ -208,12 +213,23 @@ public struct RoomService: Sendable {
         return event
     }
 
-    /// The current member events, filtered by membership (`membership`, `not_membership`).
+    /// The member events, current or as they were at gap `position` (`/members?at=`), filtered by
+    /// membership (`membership`, `not_membership`), in stream order.
     public func members(
-        of roomID: RoomID, for userID: UserID, membership: String?, notMembership: String?
+        of roomID: RoomID, for userID: UserID, at position: Int64? = nil, membership: String?, notMembership: String?
     ) async throws -> [PersistedEvent] {
-        _ = try await visibility(of: roomID, for: userID)
-        return try await rooms.memberEvents(of: roomID.description).filter { event in
+        let visibility = try await visibility(of: roomID, for: userID)
+        let events: [PersistedEvent]
+        if let position {
+            guard let group = try await rooms.stateGroup(of: roomID.description, at: min(position, visibility.upTo)) else {
+                return []
+            }
+            events = try await rooms.stateEvents(ofGroup: group, types: [EventType.member])
+                .sorted { $0.streamPosition < $1.streamPosition }
+        } else {
+            events = try await rooms.memberEvents(of: roomID.description)
+        }
+        return try events.filter { event in
             let value = try event.pdu().membership
             return (membership == nil || value == membership) && (notMembership == nil || value != notMembership)
         }
@@ -255,8 +271,8 @@ public struct RoomService: Sendable {
     public func context(
         of eventID: String, in roomID: RoomID, for userID: UserID, limit: Int, filter: RoomEventFilter = RoomEventFilter()
     ) async throws -> EventContext {
-        let event = try await event(eventID, in: roomID, for: userID)
         let visibility = try await visibility(of: roomID, for: userID)
+        let event = try await event(eventID, in: roomID, visibleUpTo: visibility)
         let beforeLimit = limit / 2
         let before = try await rooms.timeline(of: roomID.description, from: event.streamPosition - 1, to: nil,
                                               direction: .backward, limit: beforeLimit, filter: filter.timelineFilter)
@@ -286,18 +302,6 @@ public struct RoomService: Sendable {
             }
         }
         return events
-    }
-
-    /// The member events as they were at gap `position` (`/members?at=`).
-    public func members(
-        of roomID: RoomID, for userID: UserID, at position: Int64
-    ) async throws -> [PersistedEvent] {
-        let visibility = try await visibility(of: roomID, for: userID)
-        guard let group = try await rooms.stateGroup(of: roomID.description, at: min(position, visibility.upTo)) else {
-            return []
-        }
-        return try await rooms.stateEvents(ofGroup: group, types: [EventType.member])
-            .sorted { $0.streamPosition < $1.streamPosition }
     }
 
     /// Events in the client format, redacted ones with the redaction in `unsigned.redacted_because`.

@@ -47,7 +47,7 @@ public struct TypingService: Sendable {
         let timeout = min(timeoutMilliseconds ?? Self.maximumTimeoutMilliseconds, Self.maximumTimeoutMilliseconds)
         var fields = ["room_id": roomID.description, "user_id": user.description]
         if typing && timeout > 0 {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = unixMilliseconds()
             try await set.insert(user.description, expiresAt: now + timeout, now: now)
             fields["typing"] = "true"
             fields["timeout_ms"] = String(timeout)

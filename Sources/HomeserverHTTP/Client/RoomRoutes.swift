@@ -172,20 +172,11 @@ public struct RoomRoutes: Sendable {
         }
         group.get("rooms/:roomId/members") { request, context in
             let query = request.uri.queryParameters
-            let requester = try context.requireRequester()
-            var events: [PersistedEvent]
-            if let at = query.get("at") {
-                events = try await rooms.members(of: try context.roomID(), for: requester.userID,
-                                                 at: try TimelineToken.decode(at))
-            } else {
-                events = try await rooms.members(of: try context.roomID(), for: requester.userID,
-                                                 membership: nil, notMembership: nil)
-            }
-            let membership = query.get("membership"), notMembership = query.get("not_membership")
-            events = try events.filter { event in
-                let value = try event.pdu().membership
-                return (membership == nil || value == membership) && (notMembership == nil || value != notMembership)
-            }
+            let events = try await rooms.members(
+                of: try context.roomID(), for: try context.requireRequester().userID,
+                at: try query.get("at").map(TimelineToken.decode),
+                membership: query.get("membership"), notMembership: query.get("not_membership")
+            )
             return ["chunk": .array(try await rooms.clientEvents(events).map(JSONValue.object))] as JSONObject
         }
         group.get("rooms/:roomId/joined_members") { _, context in
