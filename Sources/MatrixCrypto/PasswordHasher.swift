@@ -21,11 +21,6 @@ public struct PasswordHasher: Sendable, Equatable {
         self.memoryLimitBytes = memoryLimitBytes
     }
 
-    /// libsodium's interactive preset: 2 passes over 64 MiB.
-    public static let interactive = PasswordHasher(
-        operationsLimit: Int(crypto_pwhash_OPSLIMIT_INTERACTIVE), memoryLimitBytes: Int(crypto_pwhash_MEMLIMIT_INTERACTIVE)
-    )
-
     /// The PHC string of `password` with a fresh random salt.
     public func hash(_ password: String) throws(PasswordHashingError) -> String {
         Sodium.ensureInitialized()

@@ -144,9 +144,9 @@ public struct AccountStore: Sendable {
     ) -> PostgresQuery {
         // An empty pattern turns its condition off; the name filter replaces the user ID one (as in Synapse).
         let name = filter.name?.lowercased() ?? "", userID = filter.userIDContains?.lowercased() ?? ""
-        let namePattern = name.isEmpty ? "" : "@%" + name + "%:%"
-        let displayNamePattern = "%" + name + "%"
-        let userIDPattern = !name.isEmpty || userID.isEmpty ? "" : "%" + userID + "%"
+        let namePattern = name.isEmpty ? "" : "@%" + name.likeEscaped + "%:%"
+        let displayNamePattern = name.containsPattern
+        let userIDPattern = !name.isEmpty || userID.isEmpty ? "" : userID.containsPattern
         return """
             SELECT \(unescaped: columns) FROM users
             WHERE (\(namePattern) = ''
@@ -375,13 +375,6 @@ public struct AccountStore: Sendable {
             return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)
         }
         return nil
-    }
-
-    /// Deletes every access token of the user.
-    public func deleteAccessTokens(of userID: String) async throws {
-        try await database.client.query(
-            "DELETE FROM access_tokens WHERE user_id = \(userID)", logger: database.queryLogger("delete_user_tokens")
-        )
     }
 
     // MARK: - Rows

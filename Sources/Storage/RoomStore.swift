@@ -43,10 +43,7 @@ public struct TimelineFilter: Sendable, Equatable {
 
     /// SQL `LIKE` patterns for type patterns: `*` matches anything, everything else literally.
     static func likePatterns(_ patterns: [String]) -> [String] {
-        patterns.map { pattern in
-            pattern.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "*", with: "%")
-        }
+        patterns.map { $0.likeEscaped.replacingOccurrences(of: "*", with: "%") }
     }
 }
 

@@ -202,11 +202,6 @@ public struct AccountService: Sendable {
         logger.info("account reactivated", metadata: ["user_id": "\(userID)"])
     }
 
-    /// The account's row; `nil` for an unknown user.
-    public func account(_ userID: UserID) async throws -> UserRecord? {
-        try await store.user(userID.description)
-    }
-
     // MARK: - Devices
 
     public func devices(of userID: UserID) async throws -> [DeviceRecord] {

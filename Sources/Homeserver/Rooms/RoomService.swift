@@ -27,7 +27,6 @@ public struct EventContext: Sendable {
 
 /// What a user may read of a room's timeline: events up to `upTo` (inclusive), by stream position.
 public struct RoomVisibility: Sendable, Equatable {
-    public var membership: String?
     /// The last stream position the user may see; `Int64.max` while they are joined.
     public var upTo: Int64
 }
@@ -110,13 +109,12 @@ public struct RoomService: Sendable {
         _ membership: String, of target: UserID, in roomID: RoomID, by requester: Requester, reason: String? = nil,
         extraContent: JSONObject = [:]
     ) async throws {
-        guard try await rooms.room(roomID.description) != nil else {
-            throw MatrixError(.notFound, "Unknown room")
+        // The target's name and avatar go with joins, invites and knocks; the persister answers
+        // 404 for an unknown room.
+        var content: JSONObject = ["membership": .string(membership)]
+        if [Membership.join, Membership.invite, Membership.knock].contains(membership) {
+            content = try await profiles.memberContent(for: target, membership: membership)
         }
-        var content = try await profiles.memberContent(
-            for: target, membership: membership
-        ).filter(keys: membership == Membership.join || membership == Membership.invite || membership == Membership.knock
-                 ? ["membership", "displayname", "avatar_url"] : ["membership"])
         if let reason { content["reason"] = .string(reason) }
         for (key, value) in extraContent { content[key] = value }
         _ = try await persister.send(
@@ -168,17 +166,17 @@ public struct RoomService: Sendable {
     public func visibility(of roomID: RoomID, for userID: UserID) async throws -> RoomVisibility {
         let membership = try await rooms.membership(of: userID.description, in: roomID.description)
         if membership?.membership == Membership.join {
-            return RoomVisibility(membership: Membership.join, upTo: .max)
+            return RoomVisibility(upTo: .max)
         }
         if let visibility = try await rooms.currentStateEvent(of: roomID.description, type: EventType.historyVisibility,
                                                               stateKey: ""),
            try visibility.pdu().content["history_visibility"]?.stringValue == HistoryVisibility.worldReadable {
-            return RoomVisibility(membership: membership?.membership, upTo: .max)
+            return RoomVisibility(upTo: .max)
         }
         if let (state, event) = membership, state == Membership.leave || state == Membership.ban,
            try await rooms.forgottenMembership(of: userID.description, in: roomID.description) != event.eventID,
            try await rooms.firstJoinPosition(of: userID.description, in: roomID.description) != nil {
-            return RoomVisibility(membership: state, upTo: event.streamPosition)
+            return RoomVisibility(upTo: event.streamPosition)
         }
         throw MatrixError(.forbidden, "You aren't a member of the room and weren't previously a member of the room.")
     }
@@ -227,7 +225,7 @@ public struct RoomService: Sendable {
             events = try await rooms.stateEvents(ofGroup: group, types: [EventType.member])
                 .sorted { $0.streamPosition < $1.streamPosition }
         } else {
-            events = try await rooms.memberEvents(of: roomID.description)
+            events = try await rooms.memberEvents(of: roomID.description, memberships: membership.map { [$0] })
         }
         return try events.filter { event in
             let value = try event.pdu().membership
@@ -306,8 +304,15 @@ public struct RoomService: Sendable {
 
     /// Events in the client format, redacted ones with the redaction in `unsigned.redacted_because`.
     public func clientEvents(_ events: [PersistedEvent]) async throws -> [JSONObject] {
-        let redactions = try await rooms.events(events.compactMap(\.redactedBy))
-        return try events.map { event in try event.clientEvent(redaction: event.redactedBy.flatMap { redactions[$0] }) }
+        try await clientEvents(grouped: [events])[0]
+    }
+
+    /// ``clientEvents(_:)`` for several lists of one response, with one read of their redactions.
+    public func clientEvents(grouped groups: [[PersistedEvent]]) async throws -> [[JSONObject]] {
+        let redactions = try await rooms.events(groups.joined().compactMap(\.redactedBy))
+        return try groups.map { events in
+            try events.map { event in try event.clientEvent(redaction: event.redactedBy.flatMap { redactions[$0] }) }
+        }
     }
 
     /// The rooms the user has joined.

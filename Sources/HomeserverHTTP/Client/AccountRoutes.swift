@@ -124,7 +124,9 @@ public struct AccountRoutes: Sendable {
             throw MatrixError(.forbidden, "Registration has been disabled")
         }
         let localpart = try body.string("username")
-        if let localpart { _ = try await accounts.availableUserID(localpart: localpart) }
+        // Before the auth stage a taken or invalid name is answered first, as Synapse does;
+        // once auth is given, `register` checks it (and the unique index has the last word).
+        if let localpart, try body.object("auth") == nil { _ = try await accounts.availableUserID(localpart: localpart) }
         try auth.requireDummy(body)
         let (userID, session) = try await accounts.register(
             localpart: localpart, password: try body.string("password"), deviceID: try body.string("device_id"),

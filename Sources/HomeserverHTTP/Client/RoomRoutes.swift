@@ -150,10 +150,14 @@ public struct RoomRoutes: Sendable {
     }
 
     /// The `limit` query parameter (else the filter's, else 10), capped at `maximumPageSize`.
-    private static func limit(_ query: Parameters, filter: RoomEventFilter) throws -> Int {
-        guard let text = query.get("limit") else { return min(filter.limit ?? 10, maximumPageSize) }
-        guard let value = Int(text), value >= 0 else { throw MatrixError(.invalidParam, "Invalid limit") }
-        return min(value, maximumPageSize)
+    private static func limit(_ request: Request, filter: RoomEventFilter) throws -> Int {
+        min(try request.nonNegativeIntegerQuery("limit") ?? filter.limit ?? 10, maximumPageSize)
+    }
+
+    /// The `filter` query parameter (a JSON `RoomEventFilter`), or no filter.
+    private static func filter(_ query: Parameters) throws -> RoomEventFilter {
+        try query.get("filter").map { text throws -> RoomEventFilter in try RoomEventFilter(queryParameter: text) }
+            ?? RoomEventFilter()
     }
 
     /// One event in the client format.
@@ -200,38 +204,33 @@ public struct RoomRoutes: Sendable {
             case "f": direction = .forward
             default: throw MatrixError(.invalidParam, "dir must be 'b' or 'f'")
             }
-            let filter = try query.get("filter").map { text throws -> RoomEventFilter in
-                try RoomEventFilter(queryParameter: text)
-            } ?? RoomEventFilter()
+            let filter = try Self.filter(query)
             let page = try await rooms.messages(
                 in: try context.roomID(), for: try context.requireRequester().userID,
                 from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
-                direction: direction, limit: try Self.limit(query, filter: filter), filter: filter
+                direction: direction, limit: try Self.limit(request, filter: filter), filter: filter
             )
+            let formatted = try await rooms.clientEvents(grouped: [page.events, page.state])
             var response: JSONObject = [
-                "chunk": .array(try await rooms.clientEvents(page.events).map(JSONValue.object)),
+                "chunk": .array(formatted[0].map(JSONValue.object)),
                 "start": .string(TimelineToken.encode(page.start)),
             ]
             if let end = page.end { response["end"] = .string(TimelineToken.encode(end)) }
-            if !page.state.isEmpty {
-                response["state"] = .array(try await rooms.clientEvents(page.state).map(JSONValue.object))
-            }
+            if !page.state.isEmpty { response["state"] = .array(formatted[1].map(JSONValue.object)) }
             return response
         }
         group.get("rooms/:roomId/context/:eventId") { request, context in
-            let query = request.uri.queryParameters
-            let filter = try query.get("filter").map { text throws -> RoomEventFilter in
-                try RoomEventFilter(queryParameter: text)
-            } ?? RoomEventFilter()
+            let filter = try Self.filter(request.uri.queryParameters)
             let result = try await rooms.context(
                 of: try context.pathParameter("eventId"), in: try context.roomID(),
-                for: try context.requireRequester().userID, limit: try Self.limit(query, filter: filter), filter: filter
+                for: try context.requireRequester().userID, limit: try Self.limit(request, filter: filter), filter: filter
             )
+            let formatted = try await rooms.clientEvents(grouped: [[result.event], result.before, result.after, result.state])
             return [
-                "event": .object(try await one(result.event)),
-                "events_before": .array(try await rooms.clientEvents(result.before).map(JSONValue.object)),
-                "events_after": .array(try await rooms.clientEvents(result.after).map(JSONValue.object)),
-                "state": .array(try await rooms.clientEvents(result.state).map(JSONValue.object)),
+                "event": .object(formatted[0][0]),
+                "events_before": .array(formatted[1].map(JSONValue.object)),
+                "events_after": .array(formatted[2].map(JSONValue.object)),
+                "state": .array(formatted[3].map(JSONValue.object)),
                 "start": .string(TimelineToken.encode(result.start)),
                 "end": .string(TimelineToken.encode(result.end)),
             ] as JSONObject

@@ -318,6 +318,11 @@ struct AdminUserRoutesTests {
             #expect(byName["users"]?.arrayValue?.map { $0["name"]?.stringValue } == ["@eve:test.local"])
             let (_, byID) = try await api.call(.get, "/_synapse/admin/v2/users?user_id=N", token: admin)
             #expect(byID["users"]?.arrayValue?.map { $0["name"]?.stringValue } == ["@ben:test.local", "@dan:test.local"])
+            // `_` and `%` in a filter match themselves, not any character.
+            let (_, wildcard) = try await api.call(.get, "/_synapse/admin/v2/users?name=b_n", token: admin)
+            #expect(wildcard["users"]?.arrayValue?.isEmpty == true)
+            let (_, percent) = try await api.call(.get, "/_synapse/admin/v2/users?user_id=%25", token: admin)
+            #expect(percent["users"]?.arrayValue?.isEmpty == true)
             let (_, admins) = try await api.call(.get, "/_synapse/admin/v2/users?admins=true", token: admin)
             #expect(admins["users"]?.arrayValue?.map { $0["name"]?.stringValue } == ["@root:test.local"])
 

@@ -105,6 +105,14 @@ struct RoomRoutesTests {
             let (readStatus, readBody) = try await api.call(.get, "\(room)/messages", token: mallory)
             #expect(readStatus == 403)
             #expect(readBody["errcode"]?.stringValue == "M_FORBIDDEN")
+            // world_readable history is open to anyone; writing still needs membership.
+            #expect(try await api.call(.put, "\(room)/state/m.room.history_visibility", token: alice,
+                                       body: ["history_visibility": "world_readable"]).status == 200)
+            let (openStatus, open) = try await api.call(.get, "\(room)/messages?dir=b&limit=50", token: mallory)
+            #expect(openStatus == 200)
+            #expect(open["chunk"]?.arrayValue?.contains { $0["content"]?["body"]?.stringValue == "welcome bob" } == true)
+            #expect(try await api.call(.put, "\(room)/state/m.room.history_visibility", token: alice,
+                                       body: ["history_visibility": "shared"]).status == 200)
             let (sendStatus, _) = try await api.send("spam", in: roomID, token: mallory)
             #expect(sendStatus == 403)
             #expect(try await api.call(.get, "\(room)/state", token: mallory).status == 403)
