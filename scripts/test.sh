@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$TEST_DIR"
-pg_start "$TEST_DIR/postgres" "$PG_PORT"
+pg_start "$TEST_DIR/postgres" "$PG_PORT" scratch
 redis_start "$TEST_DIR/redis" "$REDIS_PORT"
 
 export TRELLIS_TEST_POSTGRES_HOST=127.0.0.1 TRELLIS_TEST_POSTGRES_PORT=$PG_PORT

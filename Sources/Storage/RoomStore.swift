@@ -54,7 +54,7 @@ public enum TimelineDirection: Sendable {
 
 /// Rooms, their current state and memberships, and reads of their timelines.
 ///
-/// Writes go through ``withRoomLock(_:_:)``, which serialises every writer of one room across
+/// Writes go through ``withRoomLocks(_:_:)``, which serialises every writer of a room across
 /// all processes (DESIGN.md invariant 3) while other rooms proceed in parallel.
 public struct RoomStore: Sendable {
     let database: Database
@@ -68,19 +68,32 @@ public struct RoomStore: Sendable {
     }
 
     /// Runs `body` in one transaction holding the room's lock, and commits when it returns.
-    ///
-    /// The lock is a transaction-scoped PostgreSQL advisory lock on a 64-bit hash of the room ID,
-    /// so it serialises writers in every process and is released by `COMMIT` or `ROLLBACK`,
-    /// even when the process dies.
     public func withRoomLock<Result: Sendable>(
         _ roomID: String, _ body: (RoomWriteTransaction) async throws -> Result
     ) async throws -> Result {
+        try await withRoomLocks([roomID], body)
+    }
+
+    /// Runs `body` in one transaction holding the locks of all `roomIDs`, and commits when it
+    /// returns.
+    ///
+    /// A room's lock is a transaction-scoped PostgreSQL advisory lock on a 64-bit hash of its ID,
+    /// so it serialises writers in every process and is released by `COMMIT` or `ROLLBACK`, even
+    /// when the process dies. The locks are taken in one statement, in the order of their keys,
+    /// so two transactions locking overlapping sets of rooms cannot deadlock.
+    public func withRoomLocks<Result: Sendable>(
+        _ roomIDs: [String], _ body: (RoomWriteTransaction) async throws -> Result
+    ) async throws -> Result {
         try await database.transaction { connection in
             try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtextextended(\(roomID), 0))",
-                logger: database.queryLogger("lock_room")
+                """
+                SELECT pg_advisory_xact_lock(key)
+                FROM (SELECT DISTINCT hashtextextended(room_id, 0) AS key FROM unnest(\(roomIDs)::text[]) AS room_id
+                      ORDER BY key) AS keys
+                """,
+                logger: database.queryLogger("lock_rooms")
             )
-            return try await body(RoomWriteTransaction(roomID: roomID, connection: connection, store: self))
+            return try await body(RoomWriteTransaction(roomIDs: Set(roomIDs), connection: connection, store: self))
         }
     }
 

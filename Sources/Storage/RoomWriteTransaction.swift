@@ -8,8 +8,8 @@ public struct RoomTip: Sendable, Equatable {
     public var extremities: [String]
     /// The greatest depth among the extremities; 0 for a room without events.
     public var depth: Int64
-    /// The event an earlier attempt of the client transaction created, if asked for and seen.
-    public var earlierEventID: String?
+    /// The events earlier attempts of the asked-for client transactions created, for those seen.
+    public var earlierEvents: [ClientTransactionKey: String]
     /// The events filling the asked-for slots of the current state (empty slots are absent).
     public var state: [StateSlotKey: PersistedEvent]
 }
@@ -35,19 +35,34 @@ public struct LocalAppend: Sendable {
     }
 }
 
-/// The reads and writes of one room inside its lock (``RoomStore/withRoomLock(_:_:)``).
+/// Local events to append to one room, in order, after the room's current state.
+public struct RoomAppend: Sendable {
+    /// The room as its tip was read in this transaction.
+    public var room: RoomRecord
+    public var events: [LocalAppend]
+
+    public init(room: RoomRecord, events: [LocalAppend]) {
+        self.room = room
+        self.events = events
+    }
+}
+
+/// The reads and writes of some rooms inside their locks (``RoomStore/withRoomLocks(_:_:)``).
 ///
-/// Everything here runs in the lock's transaction, so what `append` writes is consistent with
-/// what the reads returned: nobody else can move the room's extremities or state in between.
-/// The event path is a handful of round trips: the lock, ``tip(transaction:state:)`` and
-/// ``append(_:after:)`` (one statement for a message event).
+/// Everything here runs in the locks' transaction, so what `append` writes is consistent with
+/// what the reads returned: nobody else can move the rooms' extremities or state in between.
+/// The event path is a handful of round trips whatever the number of events: the locks, one
+/// ``tip(of:transactions:state:)`` per room and one ``append(_:)``.
 public struct RoomWriteTransaction: Sendable {
-    public let roomID: String
+    /// The rooms whose locks the transaction holds.
+    public let roomIDs: Set<String>
     let connection: PostgresConnection
     let store: RoomStore
 
     /// Creates the room's row, before its create event is appended, and returns it.
-    public func createRoom(version: String, creator: String, isPublic: Bool) async throws -> RoomRecord {
+    public func createRoom(_ roomID: String, version: String, creator: String, isPublic: Bool) async throws
+        -> RoomRecord {
+        precondition(roomIDs.contains(roomID), "createRoom outside the room's lock")
         try await connection.query(
             """
             INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts)
@@ -59,15 +74,17 @@ public struct RoomWriteTransaction: Sendable {
     }
 
     /// The room with its extremities, the events filling `slots` of its current state and, for
-    /// `transaction`, the event of an earlier attempt, in one query; `nil` for an unknown room.
-    public func tip(transaction: ClientTransactionKey?, state slots: [StateSlotKey]) async throws -> RoomTip? {
-        let statement = SelectRoomTip(roomID: roomID, transaction: transaction, slots: slots)
+    /// `transactions`, the events of earlier attempts, in one query; `nil` for an unknown room.
+    public func tip(of roomID: String, transactions: [ClientTransactionKey], state slots: [StateSlotKey])
+        async throws -> RoomTip? {
+        precondition(roomIDs.contains(roomID), "tip read outside the room's lock")
+        let statement = SelectRoomTip(roomID: roomID, transactions: transactions, slots: slots)
         var tip: RoomTip?
         for try await (room, extremities, depth, earlier, event) in try await connection.execute(
             statement, logger: store.database.queryLogger("select_room_tip")
         ) {
             if tip == nil {
-                tip = RoomTip(room: room, extremities: extremities, depth: depth, earlierEventID: earlier, state: [:])
+                tip = RoomTip(room: room, extremities: extremities, depth: depth, earlierEvents: earlier, state: [:])
             }
             if let event, let stateKey = event.stateKey {
                 tip?.state[StateSlotKey(type: event.type, stateKey: stateKey)] = event
@@ -81,47 +98,59 @@ public struct RoomWriteTransaction: Sendable {
         try await store.events(eventIDs, on: connection)
     }
 
-    /// Appends an accepted local event after `room`'s current state and returns it with its
-    /// stream position.
+    /// Appends accepted local events to their rooms and returns them with their stream
+    /// positions, in the order of `appends` and of their events.
     ///
-    /// A state event first gets its state group (a one-slot delta on the room's) and its place in
-    /// the current state. Then one statement writes the event, its edges, the extremities, its
-    /// state group, the client transaction and a redaction's effect, and advances the events
-    /// stream head: it must stay the last statement before `COMMIT` (see ``StreamHead``).
-    public func append(_ local: LocalAppend, after room: RoomRecord) async throws -> PersistedEvent {
-        let event = local.event
-        var group = room.stateGroup
-        if let stateChange = local.stateChange {
-            group = try await store.stateGroups.storeStateGroup(
-                roomID: roomID, eventID: event.eventID, previous: room.stateGroup,
-                delta: [stateChange.slot: event.eventID], on: connection
-            )
-            try await connection.query(
-                """
-                WITH state AS (
-                    INSERT INTO current_state_events (room_id, type, state_key, event_id, membership)
-                    VALUES (\(roomID), \(stateChange.slot.type), \(stateChange.slot.stateKey), \(event.eventID),
-                            \(stateChange.membership))
-                    ON CONFLICT (room_id, type, state_key)
-                    DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership
-                )
-                UPDATE rooms SET state_group = \(group) WHERE room_id = \(roomID)
-                """,
-                logger: store.database.queryLogger("update_current_state")
-            )
+    /// Each state event first gets its state group, a one-slot delta on the group before it. Then
+    /// one statement writes the events, their edges, the extremities, state groups, current state,
+    /// client transactions and redactions' effects, and advances the events stream head by the
+    /// number of events: it must stay the last statement before `COMMIT` (see ``StreamHead``).
+    /// Each event's `prevEventIDs` must name only its room's extremities or events before it.
+    public func append(_ appends: [RoomAppend]) async throws -> [PersistedEvent] {
+        var rows: [AppendLocalEvents.Event] = []
+        var roomStateGroups: [(roomID: String, group: Int64)] = []
+        for append in appends {
+            let roomID = append.room.roomID
+            precondition(roomIDs.contains(roomID), "append outside the room's lock")
+            var group = append.room.stateGroup
+            for local in append.events {
+                if let stateChange = local.stateChange {
+                    group = try await store.stateGroups.storeStateGroup(
+                        roomID: roomID, eventID: local.event.eventID, previous: group,
+                        delta: [stateChange.slot: local.event.eventID], on: connection
+                    )
+                }
+                rows.append(AppendLocalEvents.Event(local: local, stateGroup: group))
+            }
+            if let group, group != append.room.stateGroup { roomStateGroups.append((roomID, group)) }
         }
+        guard !rows.isEmpty else { return [] }
         let received = unixMilliseconds()
-        let statement = AppendLocalEvent(local: local, roomID: roomID, stateGroup: group, receivedTimestamp: received)
-        for try await position in try await connection.execute(statement, logger: store.database.queryLogger("append_local_event")) {
+        let statement = AppendLocalEvents(events: rows, roomStateGroups: roomStateGroups, receivedTimestamp: received)
+        var positions: [String: Int64] = [:]
+        for try await (eventID, position) in try await connection.execute(
+            statement, logger: store.database.queryLogger("append_local_events")
+        ) {
+            positions[eventID] = position
+        }
+        return try rows.map { row in
+            let event = row.local.event
+            guard let position = positions[event.eventID] else {
+                throw RoomWriteError.notAppended(eventID: event.eventID)
+            }
             return PersistedEvent(
-                streamPosition: position, eventID: event.eventID, roomID: roomID, type: event.type,
+                streamPosition: position, eventID: event.eventID, roomID: event.roomID, type: event.type,
                 stateKey: event.stateKey, sender: event.sender, depth: event.depth,
                 originServerTimestamp: event.originServerTimestamp, receivedTimestamp: received, json: event.json,
                 rejectedReason: nil, outlier: false
             )
         }
-        preconditionFailure("INSERT … RETURNING returned no row")
     }
+}
+
+/// An append's statement did not return an event it was given.
+public enum RoomWriteError: Error, Equatable {
+    case notAppended(eventID: String)
 }
 
 // MARK: - Prepared statements of the event path
@@ -129,15 +158,14 @@ public struct RoomWriteTransaction: Sendable {
 // Prepared once per connection: PostgreSQL then skips parsing and planning, which cost more than
 // executing these statements.
 
-/// The room, its extremities, some slots of its current state and an earlier transaction's
-/// event (``RoomWriteTransaction/tip(transaction:state:)``): one row per state event found, the
-/// room's columns repeated, or one row without an event.
+/// The room, its extremities, some slots of its current state and earlier transactions' events
+/// (``RoomWriteTransaction/tip(transactions:state:)``): one row per state event found, the room's
+/// columns repeated, or one row without an event.
 struct SelectRoomTip: PostgresPreparedStatement {
     static let sql = """
         SELECT r.room_version, r.creator, r.is_public, r.state_group,
                COALESCE(x.ids, '{}'), COALESCE(x.depth, 0),
-               (SELECT t.event_id FROM event_transactions AS t
-                WHERE $5 AND t.user_id = $2 AND t.device_id = $3 AND t.txn_id = $4),
+               COALESCE(t.ordinals, '{}'), COALESCE(t.event_ids, '{}'),
                s.*
         FROM rooms AS r
         LEFT JOIN LATERAL (
@@ -146,29 +174,33 @@ struct SelectRoomTip: PostgresPreparedStatement {
             WHERE f.room_id = r.room_id
         ) AS x ON TRUE
         LEFT JOIN LATERAL (
+            SELECT array_agg(k.ordinal) AS ordinals, array_agg(t.event_id) AS event_ids
+            FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(user_id, device_id, txn_id, ordinal)
+            JOIN event_transactions AS t USING (user_id, device_id, txn_id)
+        ) AS t ON TRUE
+        LEFT JOIN LATERAL (
             SELECT \(PersistedEvent.columns) FROM events
             WHERE events.event_id IN (
                 SELECT c.event_id FROM current_state_events AS c
-                JOIN unnest($6::text[], $7::text[]) AS slot(type, state_key)
+                JOIN unnest($5::text[], $6::text[]) AS slot(type, state_key)
                   ON c.type = slot.type AND c.state_key = slot.state_key
                 WHERE c.room_id = r.room_id
             )
         ) AS s ON TRUE
         WHERE r.room_id = $1
         """
-    typealias Row = (RoomRecord, [String], Int64, String?, PersistedEvent?)
+    typealias Row = (RoomRecord, [String], Int64, [ClientTransactionKey: String], PersistedEvent?)
 
     let roomID: String
-    let transaction: ClientTransactionKey?
+    let transactions: [ClientTransactionKey]
     let slots: [StateSlotKey]
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 7)
+        var bindings = PostgresBindings(capacity: 6)
         bindings.append(roomID)
-        bindings.append(transaction?.userID ?? "")
-        bindings.append(transaction?.deviceID ?? "")
-        bindings.append(transaction?.transactionID ?? "")
-        bindings.append(transaction != nil)
+        bindings.append(transactions.map(\.userID))
+        bindings.append(transactions.map(\.deviceID))
+        bindings.append(transactions.map(\.transactionID))
         bindings.append(slots.map(\.type))
         bindings.append(slots.map(\.stateKey))
         return bindings
@@ -180,72 +212,128 @@ struct SelectRoomTip: PostgresPreparedStatement {
             roomID: roomID, roomVersion: try cells[0].decode(String.self), creator: try cells[1].decode(String.self),
             isPublic: try cells[2].decode(Bool.self), stateGroup: try cells[3].decode(Int64?.self)
         )
-        return (room, try cells[4].decode([String].self), try cells[5].decode(Int64.self),
-                try cells[6].decode(String?.self), try PersistedEvent(cells, from: 7))
+        let ordinals = try cells[6].decode([Int64].self)
+        let eventIDs = try cells[7].decode([String].self)
+        let earlier = Dictionary(zip(ordinals.map { transactions[Int($0) - 1] }, eventIDs),
+                                 uniquingKeysWith: { first, _ in first })
+        return (room, try cells[4].decode([String].self), try cells[5].decode(Int64.self), earlier,
+                try PersistedEvent(cells, from: 8))
     }
 }
 
-/// Everything a local event writes besides its state, and its stream position, in one statement
-/// that must be the last of its transaction (``RoomWriteTransaction/append(_:after:)``).
-struct AppendLocalEvent: PostgresPreparedStatement {
+/// Everything a batch of local events writes besides their state groups, and their stream
+/// positions, in one statement that must be the last of its transaction
+/// (``RoomWriteTransaction/append(_:)``).
+///
+/// Each array parameter holds one element per event, or per edge, state event, room, transaction
+/// or redaction. Data-modifying `WITH` items all see the snapshot from before the statement, so
+/// the extremities are computed from the batch itself: its events named as prev events by none of
+/// them become extremities, and the extremities the batch names stop being extremities (event IDs
+/// are unique across rooms).
+struct AppendLocalEvents: PostgresPreparedStatement {
     static let sql = """
-        WITH \(StreamHead.events.advance(by: 1)),
-        inserted AS (
+        WITH \(StreamHead.events.advance(byParameter: "$10::bigint")),
+        batch AS (
+            SELECT e.*, head.position - $10::bigint + e.ordinal AS stream_ordering
+            FROM head, unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+                              $8::text[], $9::bigint[])
+                 WITH ORDINALITY AS e(event_id, room_id, depth, type, state_key, sender, origin_server_ts, json,
+                                      state_group, ordinal)
+        ), inserted AS (
             INSERT INTO events (event_id, room_id, stream_ordering, depth, type, state_key, sender,
                                 origin_server_ts, received_ts, json, rejected_reason, outlier)
-            SELECT $1, $2, head.position, $3, $4, $5, $6, $7, $8, $9, NULL, FALSE FROM head
-            RETURNING stream_ordering
+            SELECT event_id, room_id, stream_ordering, depth, type,
+                   CASE WHEN event_id = ANY($14::text[]) THEN state_key END,
+                   sender, origin_server_ts, $11, json, NULL, FALSE
+            FROM batch
+            RETURNING event_id, stream_ordering
         ), edges AS (
             INSERT INTO event_edges (event_id, prev_event_id)
-            SELECT $1, p FROM unnest($10::text[]) AS p
+            SELECT * FROM unnest($12::text[], $13::text[])
             ON CONFLICT DO NOTHING
         ), replaced AS (
-            DELETE FROM room_forward_extremities WHERE room_id = $2 AND event_id = ANY($10::text[])
+            DELETE FROM room_forward_extremities
+            WHERE room_id = ANY($2::text[]) AND event_id = ANY($13::text[])
         ), extremity AS (
-            INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($2, $1)
+            INSERT INTO room_forward_extremities (room_id, event_id)
+            SELECT room_id, event_id FROM batch WHERE event_id <> ALL($13::text[])
         ), grouped AS (
             INSERT INTO event_to_state_groups (event_id, state_group)
-            SELECT $1, $11::bigint WHERE $11::bigint IS NOT NULL
+            SELECT event_id, state_group FROM batch WHERE state_group > 0
+        ), state AS (
+            INSERT INTO current_state_events (room_id, type, state_key, event_id, membership)
+            SELECT DISTINCT ON (b.room_id, s.type, s.state_key) b.room_id, s.type, s.state_key, s.event_id,
+                   NULLIF(s.membership, '')
+            FROM unnest($14::text[], $15::text[], $16::text[], $17::text[]) AS s(event_id, type, state_key, membership)
+            JOIN batch AS b USING (event_id)
+            ORDER BY b.room_id, s.type, s.state_key, b.ordinal DESC
+            ON CONFLICT (room_id, type, state_key)
+            DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership
+        ), room_state AS (
+            UPDATE rooms SET state_group = g.state_group
+            FROM unnest($18::text[], $19::bigint[]) AS g(room_id, state_group)
+            WHERE rooms.room_id = g.room_id
         ), txn AS (
             INSERT INTO event_transactions (user_id, device_id, txn_id, event_id, created_ts)
-            SELECT $13, $14, $15, $1, $8 WHERE $12
+            SELECT user_id, device_id, txn_id, event_id, $11
+            FROM unnest($20::text[], $21::text[], $22::text[], $23::text[]) AS t(event_id, user_id, device_id, txn_id)
         ), redacted AS (
-            INSERT INTO redactions (event_id, redaction_id, pruned_json)
-            SELECT $17, $1, $18 WHERE $16
+            INSERT INTO redactions (redaction_id, event_id, pruned_json)
+            SELECT * FROM unnest($24::text[], $25::text[], $26::text[])
             ON CONFLICT (event_id) DO NOTHING
         )
-        SELECT stream_ordering FROM inserted
+        SELECT event_id, stream_ordering FROM inserted
         """
-    typealias Row = Int64
+    typealias Row = (String, Int64)
 
-    let local: LocalAppend
-    let roomID: String
-    let stateGroup: Int64?
+    /// An event of the batch with the state group after it (`nil` while its room has none).
+    struct Event {
+        let local: LocalAppend
+        let stateGroup: Int64?
+    }
+
+    let events: [Event]
+    /// The rooms whose state group the batch changed, with their new group.
+    let roomStateGroups: [(roomID: String, group: Int64)]
     let receivedTimestamp: Int64
 
     func makeBindings() -> PostgresBindings {
-        let event = local.event
-        var bindings = PostgresBindings(capacity: 18)
-        bindings.append(event.eventID)
-        bindings.append(roomID)
-        bindings.append(event.depth)
-        bindings.append(event.type)
-        bindings.append(event.stateKey)
-        bindings.append(event.sender)
-        bindings.append(event.originServerTimestamp)
+        let locals = events.map(\.local)
+        let new = locals.map(\.event)
+        let states = locals.compactMap { local in local.stateChange.map { (local.event.eventID, $0) } }
+        let edges = new.flatMap { event in event.prevEventIDs.map { (event.eventID, $0) } }
+        let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
+        let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
+
+        var bindings = PostgresBindings(capacity: 26)
+        bindings.append(new.map(\.eventID))
+        bindings.append(new.map(\.roomID))
+        bindings.append(new.map(\.depth))
+        bindings.append(new.map(\.type))
+        bindings.append(new.map { $0.stateKey ?? "" })  // read only for the state events ($14)
+        bindings.append(new.map(\.sender))
+        bindings.append(new.map(\.originServerTimestamp))
+        bindings.append(new.map(\.json))
+        bindings.append(events.map { $0.stateGroup ?? 0 })  // group IDs start at 1: 0 is none
+        bindings.append(Int64(events.count))
         bindings.append(receivedTimestamp)
-        bindings.append(event.json)
-        bindings.append(event.prevEventIDs)
-        bindings.append(stateGroup)
-        bindings.append(local.transaction != nil)
-        bindings.append(local.transaction?.userID ?? "")
-        bindings.append(local.transaction?.deviceID ?? "")
-        bindings.append(local.transaction?.transactionID ?? "")
-        bindings.append(local.redaction != nil)
-        bindings.append(local.redaction?.eventID ?? "")
-        bindings.append(local.redaction?.prunedJSON ?? "")
+        bindings.append(edges.map(\.0))
+        bindings.append(edges.map(\.1))
+        bindings.append(states.map(\.0))
+        bindings.append(states.map(\.1.slot.type))
+        bindings.append(states.map(\.1.slot.stateKey))
+        bindings.append(states.map { $0.1.membership ?? "" })
+        bindings.append(roomStateGroups.map(\.roomID))
+        bindings.append(roomStateGroups.map(\.group))
+        bindings.append(transactions.map(\.0))
+        bindings.append(transactions.map(\.1.userID))
+        bindings.append(transactions.map(\.1.deviceID))
+        bindings.append(transactions.map(\.1.transactionID))
+        bindings.append(redactions.map(\.0))
+        bindings.append(redactions.map(\.1.eventID))
+        bindings.append(redactions.map(\.1.prunedJSON))
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((String, Int64).self) }
 }

@@ -45,6 +45,11 @@ public struct StreamHead: Sendable, Hashable {
     ///     WITH \(unescaped: StreamHead.receipts.advance(by: 1))
     ///     INSERT INTO receipts (…, stream_id) SELECT …, head.position FROM head
     func advance(by count: Int64) -> String {
+        advance(byParameter: String(count))
+    }
+
+    /// ``advance(by:)`` by an SQL expression, such as a statement parameter (`$3::bigint`).
+    func advance(byParameter count: String) -> String {
         "head AS (UPDATE stream_heads SET position = position + \(count) WHERE stream = '\(name)' RETURNING position)"
     }
 

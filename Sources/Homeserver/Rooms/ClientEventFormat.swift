@@ -1,5 +1,6 @@
 import Foundation
 import MatrixCore
+import MatrixEvents
 import Storage
 
 extension PersistedEvent {
@@ -26,11 +27,41 @@ extension PersistedEvent {
             "content": .object(content),
         ]
         if let stateKey { event["state_key"] = .string(stateKey) }
-        if let redacts = pdu["redacts"] ?? content["redacts"] { event["redacts"] = redacts }
+        if type == EventType.redaction, let redacts = pdu["redacts"] ?? content["redacts"] { event["redacts"] = redacts }
         var unsigned = pdu["unsigned"]?.objectValue ?? [:]
         unsigned["age"] = .integer(max(0, now - receivedTimestamp))
         if let redaction { unsigned["redacted_because"] = .object(try redaction.clientEvent(now: now)) }
         event["unsigned"] = .object(unsigned)
         return event
     }
+}
+
+extension PersistedEvent {
+    /// ``clientEvent(redaction:now:)`` as JSON text, for responses that serve many events.
+    ///
+    /// An event without stored `unsigned` data, `redacts` or a redaction to embed (nearly every
+    /// message) is written straight from its columns with its stored `content` copied as text
+    /// (``JSONMemberScanner``), which is several times cheaper than parsing and encoding it. The
+    /// others go through ``clientEvent(redaction:now:)``; both give the same JSON.
+    public func clientEventJSON(redaction: PersistedEvent? = nil, now: Int64 = unixMilliseconds()) throws -> String {
+        let members = redaction == nil ? try JSONMemberScanner.members(Self.copiedMembers, of: json) : [:]
+        guard redaction == nil, let content = members["content"], members["unsigned"] == nil,
+              members["redacts"] == nil, type != EventType.redaction
+        else {
+            return try clientEvent(redaction: redaction, now: now).jsonString()
+        }
+        var text = "{\"content\":"
+        text += content
+        text += ",\"event_id\":" + JSONValue.string(eventID).jsonString()
+        text += ",\"origin_server_ts\":" + String(originServerTimestamp)
+        text += ",\"room_id\":" + JSONValue.string(roomID).jsonString()
+        text += ",\"sender\":" + JSONValue.string(sender).jsonString()
+        if let stateKey { text += ",\"state_key\":" + JSONValue.string(stateKey).jsonString() }
+        text += ",\"type\":" + JSONValue.string(type).jsonString()
+        text += ",\"unsigned\":{\"age\":" + String(max(0, now - receivedTimestamp)) + "}}"
+        return text
+    }
+
+    /// The stored PDU's members that decide whether ``clientEventJSON(redaction:now:)`` can copy.
+    private static let copiedMembers: Set<String> = ["content", "redacts", "unsigned"]
 }

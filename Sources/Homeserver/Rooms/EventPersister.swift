@@ -29,12 +29,16 @@ public struct EventPersister: Sendable {
     let signingKey: ServerSigningKey
     let publisher: StreamPublisher
     let logger: Logger
+    private let batcher = SendBatcher<SendRequest, SentEvent>(maximumBatchSize: Self.maximumBatchSize)
 
     /// The most prev events an event names; the rest stay extremities for the next one.
     static let maximumPrevEvents = 10
+    /// The most concurrent sends persisted in one transaction.
+    static let maximumBatchSize = 64
 
     private static let persisted = Counter(label: "trellis_events_persisted_total")
     private static let persistDuration = Metrics.Timer(label: "trellis_event_persist_duration_seconds")
+    private static let batchSize = Recorder(label: "trellis_event_batch_size")
 
     public init(rooms: RoomStore, serverName: ServerName, signingKey: ServerSigningKey, publisher: StreamPublisher,
                 logger: Logger) {
@@ -69,11 +73,11 @@ public struct EventPersister: Sendable {
         }
 
         let event = try await timed {
-            try await rooms.withRoomLock(roomID.description) { room in
-                let record = try await room.createRoom(version: rules.id.rawValue, creator: creator.description,
-                                                       isPublic: isPublic)
-                return try await room.append(LocalAppend(event: newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu)),
-                                             after: record)
+            try await rooms.withRoomLock(roomID.description) { transaction in
+                let record = try await transaction.createRoom(roomID.description, version: rules.id.rawValue,
+                                                              creator: creator.description, isPublic: isPublic)
+                let create = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu))
+                return try await transaction.append([RoomAppend(room: record, events: [create])])[0]
             }
         }
         await announce(event)
@@ -85,91 +89,160 @@ public struct EventPersister: Sendable {
     /// Throws `M_NOT_FOUND` for an unknown room, `M_FORBIDDEN` when the auth rules refuse the
     /// event, `M_TOO_LARGE` for an event over 64 KiB. With a `transaction` seen before, returns
     /// the event of the first attempt and creates nothing.
+    ///
+    /// Sends that overlap in this process are persisted together (``SendBatcher``), each still
+    /// checked on its own against the state its room's earlier events in the batch left.
     public func send(
         _ draft: EventDraft, in roomID: RoomID, transaction: ClientTransactionKey? = nil
     ) async throws -> PersistedEvent {
-        let (event, isNew) = try await timed {
-            try await rooms.withRoomLock(roomID.description) { room -> (PersistedEvent, Bool) in
-                guard let tip = try await room.tip(transaction: transaction, state: Self.stateSlots(for: draft)) else {
-                    throw MatrixError(.notFound, "Unknown room \(roomID)")
-                }
-                if let earlierID = tip.earlierEventID, let earlier = try await room.events([earlierID])[earlierID] {
-                    return (earlier, false)
-                }
-                let local = try await prepare(draft, in: room, tip: tip, roomID: roomID, transaction: transaction)
-                return (try await room.append(local, after: tip.room), true)
-            }
-        }
-        if isNew { await announce(event) }
-        return event
+        let request = SendRequest(roomID: roomID, draft: draft, transaction: transaction)
+        let sent = try await batcher.submit(request) { batch in await persist(batch) }
+        if sent.isNew { await announce(sent.event) }
+        return sent.event
     }
 
-    /// Builds the signed PDU of `draft` on top of the room's extremities and checks its auth;
-    /// for a redaction, also the event it redacts in its pruned form.
-    private func prepare(
-        _ draft: EventDraft, in room: RoomWriteTransaction, tip: RoomTip, roomID: RoomID,
-        transaction: ClientTransactionKey?
-    ) async throws -> LocalAppend {
-        guard let rules = RoomVersionRules.rules(for: RoomVersionID(tip.room.roomVersion)) else {
-            throw MatrixError(.unsupportedRoomVersion, "Room version \(tip.room.roomVersion) is not supported")
+    /// Persists a batch of sends in one transaction holding their rooms' locks; one result per
+    /// request, in order. An error of the transaction itself fails them all.
+    private func persist(_ requests: [SendRequest]) async -> [Result<SentEvent, any Error>] {
+        Self.batchSize.record(requests.count)
+        var roomIDs: [RoomID] = []
+        var indicesByRoom: [RoomID: [Int]] = [:]
+        for (index, request) in requests.enumerated() {
+            if indicesByRoom[request.roomID] == nil { roomIDs.append(request.roomID) }
+            indicesByRoom[request.roomID, default: []].append(index)
         }
+        do {
+            return try await timed {
+                try await rooms.withRoomLocks(roomIDs.map(\.description)) { transaction in
+                    var plans: [(indices: [Int], plan: RoomBatchPlan)] = []
+                    for roomID in roomIDs {
+                        let indices = indicesByRoom[roomID] ?? []
+                        plans.append((indices, try await plan(indices.map { requests[$0] }, in: roomID, transaction)))
+                    }
+                    let persisted = try await transaction.append(plans.compactMap(\.plan.append))
+                    var results = [Result<SentEvent, any Error>](
+                        repeating: .failure(SendBatcherError.missingResult), count: requests.count
+                    )
+                    var offset = 0
+                    for (indices, plan) in plans {
+                        let count = plan.append?.events.count ?? 0
+                        let roomResults = try await plan.results(persisted: Array(persisted[offset..<offset + count]),
+                                                                 in: transaction)
+                        for (index, result) in zip(indices, roomResults) { results[index] = result }
+                        offset += count
+                    }
+                    return results
+                }
+            }
+        } catch {
+            return requests.map { _ in .failure(error) }
+        }
+    }
+
+    /// Builds and checks one room's events of a batch, each on top of the ones before it.
+    private func plan(
+        _ requests: [SendRequest], in roomID: RoomID, _ transaction: RoomWriteTransaction
+    ) async throws -> RoomBatchPlan {
+        guard let tip = try await transaction.tip(of: roomID.description,
+                                                  transactions: requests.compactMap(\.transaction),
+                                                  state: Self.stateSlots(for: requests.map(\.draft)))
+        else {
+            return RoomBatchPlan(failing: requests, with: MatrixError(.notFound, "Unknown room \(roomID)"))
+        }
+        guard let rules = RoomVersionRules.rules(for: RoomVersionID(tip.room.roomVersion)) else {
+            return RoomBatchPlan(failing: requests, with: MatrixError(
+                .unsupportedRoomVersion, "Room version \(tip.room.roomVersion) is not supported"
+            ))
+        }
+        var head = try RoomHead(tip)
+        var earlierEventIDs = tip.earlierEvents
+        var plan = RoomBatchPlan(append: RoomAppend(room: tip.room, events: []))
+        for request in requests {
+            if let key = request.transaction, let earlierID = earlierEventIDs[key] {
+                plan.dispositions.append(.success(.earlier(earlierID)))
+                continue
+            }
+            do {
+                let (local, pdu) = try await prepare(request, in: transaction, head: head, roomID: roomID, rules: rules)
+                head.advance(past: pdu)
+                if let key = request.transaction { earlierEventIDs[key] = pdu.eventID.description }
+                plan.dispositions.append(.success(.new(plan.append?.events.count ?? 0)))
+                plan.append?.events.append(local)
+            } catch {
+                plan.dispositions.append(.failure(error))
+            }
+        }
+        return plan
+    }
+
+    /// Builds the signed PDU of a request on top of the room's head and checks its auth; for a
+    /// redaction, also finds the event it redacts in its pruned form.
+    private func prepare(
+        _ request: SendRequest, in transaction: RoomWriteTransaction, head: RoomHead, roomID: RoomID,
+        rules: RoomVersionRules
+    ) async throws -> (LocalAppend, PDU) {
+        let draft = request.draft
         let slots = AuthorizationRules.authTypes(
             forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: rules
         )
-        let loaded = try tip.state.values.map { try $0.pdu() }
-        let authState = loaded.filter { event in event.stateSlot.map(slots.contains) ?? false }
         let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
         let pdu = try build(
             builder, draft, roomID: roomID,
-            prevEvents: try await prevEvents(Array(tip.extremities.prefix(Self.maximumPrevEvents)), in: room, rules: rules),
-            authEvents: try authState.sorted { $0.eventID.description < $1.eventID.description }
+            prevEvents: try await prevEvents(head, in: transaction, rules: rules),
+            authEvents: try slots.compactMap { head.state[$0] }
+                .sorted { $0.eventID.description < $1.eventID.description }
                 .map { try EventReference(to: $0, rules: rules) },
-            depth: tip.depth + 1
+            depth: head.depth + 1
         )
-        let authMap = Dictionary(loaded.compactMap { event in event.stateSlot.map { ($0, event) } },
-                                 uniquingKeysWith: { first, _ in first })
         do {
-            try AuthorizationRules.check(pdu, authState: authMap, rules: rules)
+            try AuthorizationRules.check(pdu, authState: head.state, rules: rules)
         } catch {
             throw MatrixError(.forbidden, error.message)
         }
         var local = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
-                                transaction: transaction)
+                                transaction: request.transaction)
         if let target = draft.redacts {
-            local.redaction = try await redaction(of: target, by: pdu, in: room, roomID: roomID, authState: authMap,
-                                                  rules: rules)
+            local.redaction = try await redaction(of: target, by: pdu, in: transaction, roomID: roomID,
+                                                  authState: head.state, rules: rules)
         }
-        return local
+        return (local, pdu)
     }
 
     /// The current-state slots read with the room's tip, before its version is known: the auth
     /// types under the rules with the most of them (v12, where restricted joins name their
     /// authoriser) plus the create event, which the rules read even when `auth_events` omits it
     /// (v12). Older versions ignore the extra slots.
-    static func stateSlots(for draft: EventDraft) -> [StateSlotKey] {
-        let slots = AuthorizationRules.authTypes(
-            forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content, rules: .v12
-        )
-        return (slots + [StateKey(type: EventType.create, stateKey: "")]).map(StateSlotKey.init)
+    static func stateSlots(for drafts: [EventDraft]) -> [StateSlotKey] {
+        var slots: Set<StateKey> = [StateKey(type: EventType.create, stateKey: "")]
+        for draft in drafts {
+            slots.formUnion(AuthorizationRules.authTypes(
+                forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content,
+                rules: .v12
+            ))
+        }
+        return slots.map(StateSlotKey.init)
     }
 
-    /// References to the prev events, sorted by ID; room versions 1 and 2 also need their hashes.
-    private func prevEvents(_ eventIDs: [String], in room: RoomWriteTransaction, rules: RoomVersionRules) async throws
-        -> [EventReference] {
+    /// References to the head's prev events, sorted by ID; room versions 1 and 2 also need
+    /// their hashes, from the batch's events or the database.
+    private func prevEvents(_ head: RoomHead, in transaction: RoomWriteTransaction, rules: RoomVersionRules)
+        async throws -> [EventReference] {
+        let eventIDs = Array(head.extremities.prefix(Self.maximumPrevEvents))
         guard rules.eventIDFormat == .explicit else {
             return try eventIDs.sorted().map { EventReference(eventID: try EventID(parsing: $0)) }
         }
-        return try await room.events(eventIDs).values.map { try $0.pdu() }
+        let stored = try await transaction.events(eventIDs.filter { head.built[$0] == nil }).values.map { try $0.pdu() }
+        return try (stored + eventIDs.compactMap { head.built[$0] })
             .sorted { $0.eventID.description < $1.eventID.description }
             .map { try EventReference(to: $0, rules: rules) }
     }
     /// The event a local redaction redacts, pruned: it must be in this room (`404`), and the
     /// redaction must come from its sender or someone with the `redact` power level (`403`).
     private func redaction(
-        of target: EventID, by redaction: PDU, in room: RoomWriteTransaction, roomID: RoomID,
+        of target: EventID, by redaction: PDU, in transaction: RoomWriteTransaction, roomID: RoomID,
         authState: [StateKey: PDU], rules: RoomVersionRules
     ) async throws -> (eventID: String, prunedJSON: String) {
-        guard let stored = try await room.events([target.description])[target.description],
+        guard let stored = try await transaction.events([target.description])[target.description],
               stored.roomID == roomID.description, stored.rejectedReason == nil
         else { throw MatrixError(.notFound, "Event \(target) not found in this room") }
         let original = try stored.pdu()
@@ -233,5 +306,95 @@ public struct EventPersister: Sendable {
         }
         return try await body()
     }
+}
 
+/// One send waiting for its batch: the event to create, where, and the client transaction it
+/// came with.
+struct SendRequest: Sendable {
+    let roomID: RoomID
+    let draft: EventDraft
+    let transaction: ClientTransactionKey?
+}
+
+/// The event a send resolved to: created now, or by an earlier attempt of its transaction.
+struct SentEvent: Sendable {
+    let event: PersistedEvent
+    let isNew: Bool
+}
+
+/// What a batch does with one room's requests: the events to append, and what became of each
+/// request before they are appended.
+private struct RoomBatchPlan {
+    /// What a batch did with one request.
+    enum Disposition {
+        /// Built and checked: the request's event is `append.events[index]`.
+        case new(Int)
+        /// An earlier attempt of the request's transaction created this event.
+        case earlier(String)
+    }
+
+    /// `nil` when the room cannot take events.
+    var append: RoomAppend?
+    var dispositions: [Result<Disposition, any Error>] = []
+
+    init(append: RoomAppend) {
+        self.append = append
+    }
+
+    init(failing requests: [SendRequest], with error: any Error) {
+        dispositions = requests.map { _ in .failure(error) }
+    }
+
+    /// One result per request, given the appended events (`append.events`' order); reads the
+    /// events of earlier transaction attempts that were not in this batch.
+    func results(persisted: [PersistedEvent], in transaction: RoomWriteTransaction) async throws
+        -> [Result<SentEvent, any Error>] {
+        let byID = Dictionary(persisted.map { ($0.eventID, $0) }, uniquingKeysWith: { first, _ in first })
+        let earlierIDs = dispositions.compactMap { disposition in
+            if case .success(.earlier(let eventID)) = disposition, byID[eventID] == nil { eventID } else { nil }
+        }
+        let earlier = earlierIDs.isEmpty ? [:] : try await transaction.events(earlierIDs)
+        return dispositions.map { disposition in
+            disposition.flatMap { disposition -> Result<SentEvent, any Error> in
+                switch disposition {
+                case .new(let index):
+                    return .success(SentEvent(event: persisted[index], isNew: true))
+                case .earlier(let eventID):
+                    guard let event = byID[eventID] ?? earlier[eventID] else {
+                        return .failure(MatrixError(.unknown, "The event of this transaction is missing"))
+                    }
+                    return .success(SentEvent(event: event, isNew: false))
+                }
+            }
+        }
+    }
+}
+
+/// The room's tip as a batch builds on it: each event built becomes the deepest extremity, in
+/// place of the ones it names, and a state event fills its slot of the state the next one sees.
+private struct RoomHead {
+    /// Forward extremities, deepest first.
+    var extremities: [String]
+    var depth: Int64
+    /// The current state's events in the slots read with the tip, parsed.
+    var state: [StateKey: PDU]
+    /// The events built earlier in the batch, by ID.
+    var built: [String: PDU] = [:]
+
+    init(_ tip: RoomTip) throws {
+        extremities = tip.extremities
+        depth = tip.depth
+        let events = try tip.state.values.map { try $0.pdu() }
+        state = Dictionary(events.compactMap { event in event.stateSlot.map { ($0, event) } },
+                           uniquingKeysWith: { first, _ in first })
+    }
+
+    mutating func advance(past event: PDU) {
+        let eventID = event.eventID.description
+        let named = Set(event.prevEventIDs.map(\.description))
+        extremities = [eventID] + extremities.filter { !named.contains($0) }
+        depth = max(depth, event.depth)
+        if let slot = event.stateSlot { state[slot] = event }
+        built[eventID] = event
+    }
 }

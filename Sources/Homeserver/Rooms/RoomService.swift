@@ -309,9 +309,21 @@ public struct RoomService: Sendable {
 
     /// ``clientEvents(_:)`` for several lists of one response, with one read of their redactions.
     public func clientEvents(grouped groups: [[PersistedEvent]]) async throws -> [[JSONObject]] {
+        try await formatted(groups) { event, redaction in try event.clientEvent(redaction: redaction) }
+    }
+
+    /// ``clientEvents(grouped:)`` as JSON texts, for responses that serve many events.
+    public func clientEventTexts(grouped groups: [[PersistedEvent]]) async throws -> [[String]] {
+        try await formatted(groups) { event, redaction in try event.clientEventJSON(redaction: redaction) }
+    }
+
+    /// Formats the events of several lists with one read of the redactions among them.
+    private func formatted<Formatted>(
+        _ groups: [[PersistedEvent]], _ format: (PersistedEvent, PersistedEvent?) throws -> Formatted
+    ) async throws -> [[Formatted]] {
         let redactions = try await rooms.events(groups.joined().compactMap(\.redactedBy))
         return try groups.map { events in
-            try events.map { event in try event.clientEvent(redaction: event.redactedBy.flatMap { redactions[$0] }) }
+            try events.map { event in try format(event, event.redactedBy.flatMap { redactions[$0] }) }
         }
     }
 

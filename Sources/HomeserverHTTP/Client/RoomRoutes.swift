@@ -210,13 +210,12 @@ public struct RoomRoutes: Sendable {
                 from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
                 direction: direction, limit: try Self.limit(request, filter: filter), filter: filter
             )
-            let formatted = try await rooms.clientEvents(grouped: [page.events, page.state])
-            var response: JSONObject = [
-                "chunk": .array(formatted[0].map(JSONValue.object)),
-                "start": .string(TimelineToken.encode(page.start)),
-            ]
-            if let end = page.end { response["end"] = .string(TimelineToken.encode(end)) }
-            if !page.state.isEmpty { response["state"] = .array(formatted[1].map(JSONValue.object)) }
+            let formatted = try await rooms.clientEventTexts(grouped: [page.events, page.state])
+            var response = JSONTextObject()
+            response.set("chunk", array: formatted[0])
+            response.set("start", .string(TimelineToken.encode(page.start)))
+            if let end = page.end { response.set("end", .string(TimelineToken.encode(end))) }
+            if !page.state.isEmpty { response.set("state", array: formatted[1]) }
             return response
         }
         group.get("rooms/:roomId/context/:eventId") { request, context in
@@ -225,15 +224,17 @@ public struct RoomRoutes: Sendable {
                 of: try context.pathParameter("eventId"), in: try context.roomID(),
                 for: try context.requireRequester().userID, limit: try Self.limit(request, filter: filter), filter: filter
             )
-            let formatted = try await rooms.clientEvents(grouped: [[result.event], result.before, result.after, result.state])
-            return [
-                "event": .object(formatted[0][0]),
-                "events_before": .array(formatted[1].map(JSONValue.object)),
-                "events_after": .array(formatted[2].map(JSONValue.object)),
-                "state": .array(formatted[3].map(JSONValue.object)),
-                "start": .string(TimelineToken.encode(result.start)),
-                "end": .string(TimelineToken.encode(result.end)),
-            ] as JSONObject
+            let formatted = try await rooms.clientEventTexts(
+                grouped: [[result.event], result.before, result.after, result.state]
+            )
+            var response = JSONTextObject()
+            response.set("event", text: formatted[0][0])
+            response.set("events_before", array: formatted[1])
+            response.set("events_after", array: formatted[2])
+            response.set("state", array: formatted[3])
+            response.set("start", .string(TimelineToken.encode(result.start)))
+            response.set("end", .string(TimelineToken.encode(result.end)))
+            return response
         }
     }
 }

@@ -49,7 +49,7 @@ struct ClientAPITestServer {
                                   logger: Logger(label: "test")).register(on: router)
             MatrixHTTPServer.answerUnsupportedMethods(on: router)
             try await Application(router: router).test(.router) { client in
-                try await test(ClientAPIClient(client: client, redis: redis))
+                try await test(ClientAPIClient(client: client, redis: redis, database: database))
             }
         }
     }
@@ -59,6 +59,8 @@ struct ClientAPITestServer {
 struct ClientAPIClient: Sendable {
     let client: any TestClientProtocol
     let redis: RedisConnection
+    /// The server's database, for tests that check what was stored.
+    let database: Database
 
     /// A request with an optional JSON body and access token; returns status and parsed body.
     @discardableResult

@@ -1,0 +1,35 @@
+import Hummingbird
+import MatrixCore
+
+/// A JSON object response whose members are values or JSON texts serialized already, such as
+/// client events formatted straight from storage, which are written out without being parsed
+/// again. Keys come out sorted, as in every other response.
+struct JSONTextObject: ResponseGenerator {
+    /// Serialized member values by key.
+    private var members: [String: String] = [:]
+
+    init() {}
+
+    /// Sets the member `key` to `value`.
+    mutating func set(_ key: String, _ value: JSONValue) {
+        members[key] = value.jsonString()
+    }
+
+    /// Sets the member `key` to the array of the JSON texts `elements`.
+    mutating func set(_ key: String, array elements: [String]) {
+        members[key] = "[" + elements.joined(separator: ",") + "]"
+    }
+
+    /// Sets the member `key` to the JSON text `text`.
+    mutating func set(_ key: String, text: String) {
+        members[key] = text
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = "{" + members.sorted { $0.key < $1.key }
+            .map { key, value in JSONValue.string(key).jsonString() + ":" + value }
+            .joined(separator: ",") + "}"
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
