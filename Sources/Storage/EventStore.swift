@@ -185,7 +185,7 @@ public struct EventStore: Sendable {
     /// The current forward extremities of a room, sorted by event ID.
     public func forwardExtremities(of roomID: String) async throws -> [String] {
         let rows = try await database.client.query(
-            "SELECT event_id FROM room_forward_extremities WHERE room_id = \(roomID) ORDER BY event_id",
+            "SELECT unnest(extremities) AS event_id FROM room_tips WHERE room_id = \(roomID) ORDER BY event_id",
             logger: database.queryLogger("select_forward_extremities")
         )
         var eventIDs: [String] = []
@@ -213,35 +213,38 @@ public struct EventStore: Sendable {
     private func updateForwardExtremities(for events: [NewEvent], on connection: PostgresConnection) async throws {
         let inDAG = events.filter { !$0.outlier && $0.rejectedReason == nil }
         guard !inDAG.isEmpty else { return }
-
         let replaced = inDAG.flatMap { event in event.prevEventIDs.map { (event.roomID, $0) } }
-        if !replaced.isEmpty {
-            try await connection.query(
-                """
-                DELETE FROM room_forward_extremities AS f
-                USING unnest(\(replaced.map(\.0))::text[], \(replaced.map(\.1))::text[]) AS p(room_id, event_id)
-                WHERE f.room_id = p.room_id AND f.event_id = p.event_id
-                """,
-                logger: database.queryLogger("delete_forward_extremities")
-            )
-        }
-
         let referencedInBatch = Set(replaced.map(\.1))
         let candidates = inDAG.filter { !referencedInBatch.contains($0.eventID) }
-        guard !candidates.isEmpty else { return }
         // An event that arrives after one of its children (backfill) is no extremity.
         try await connection.query(
             """
-            INSERT INTO room_forward_extremities (room_id, event_id)
-            SELECT c.room_id, c.event_id
-            FROM unnest(\(candidates.map(\.roomID))::text[], \(candidates.map(\.eventID))::text[]) AS c(room_id, event_id)
-            WHERE NOT EXISTS (
-                SELECT 1 FROM event_edges AS e JOIN events AS child ON child.event_id = e.event_id
-                WHERE e.prev_event_id = c.event_id AND NOT child.outlier AND child.rejected_reason IS NULL
+            WITH replaced AS (
+                SELECT * FROM unnest(\(replaced.map(\.0))::text[], \(replaced.map(\.1))::text[]) AS p(room_id, event_id)
+            ), added AS (
+                SELECT c.room_id, c.event_id
+                FROM unnest(\(candidates.map(\.roomID))::text[], \(candidates.map(\.eventID))::text[])
+                     AS c(room_id, event_id)
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM event_edges AS e JOIN events AS child ON child.event_id = e.event_id
+                    WHERE e.prev_event_id = c.event_id AND NOT child.outlier AND child.rejected_reason IS NULL
+                )
+            ), touched AS (
+                SELECT room_id FROM replaced UNION SELECT room_id FROM added
+            ), next AS (
+                SELECT t.room_id, x.event_id FROM room_tips AS t, unnest(t.extremities) AS x(event_id)
+                WHERE t.room_id IN (SELECT room_id FROM touched)
+                EXCEPT SELECT room_id, event_id FROM replaced
+                UNION SELECT room_id, event_id FROM added
             )
-            ON CONFLICT DO NOTHING
+            INSERT INTO room_tips (room_id, extremities)
+            SELECT r.room_id, COALESCE(
+                (SELECT array_agg(n.event_id ORDER BY n.event_id) FROM next AS n WHERE n.room_id = r.room_id), '{}'
+            )
+            FROM touched AS r
+            ON CONFLICT (room_id) DO UPDATE SET extremities = EXCLUDED.extremities
             """,
-            logger: database.queryLogger("insert_forward_extremities")
+            logger: database.queryLogger("update_forward_extremities")
         )
     }
 

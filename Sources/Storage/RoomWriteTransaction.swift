@@ -40,10 +40,14 @@ public struct RoomAppend: Sendable {
     /// The room as its tip was read in this transaction.
     public var room: RoomRecord
     public var events: [LocalAppend]
+    /// The room's forward extremities once the events are appended: its last event and the
+    /// extremities no event named.
+    public var extremities: [String]
 
-    public init(room: RoomRecord, events: [LocalAppend]) {
+    public init(room: RoomRecord, events: [LocalAppend], extremities: [String]) {
         self.room = room
         self.events = events
+        self.extremities = extremities
     }
 }
 
@@ -105,7 +109,8 @@ public struct RoomWriteTransaction: Sendable {
     /// one statement writes the events, their edges, the extremities, state groups, current state,
     /// client transactions and redactions' effects, and advances the events stream head by the
     /// number of events: it must stay the last statement before `COMMIT` (see ``StreamHead``).
-    /// Each event's `prevEventIDs` must name only its room's extremities or events before it.
+    /// Each event's `prevEventIDs` must name only its room's extremities or events before it,
+    /// and each append's `extremities` must follow from them.
     public func append(_ appends: [RoomAppend]) async throws -> [PersistedEvent] {
         var rows: [AppendLocalEvents.Event] = []
         var roomStateGroups: [(roomID: String, group: Int64)] = []
@@ -126,7 +131,11 @@ public struct RoomWriteTransaction: Sendable {
         }
         guard !rows.isEmpty else { return [] }
         let received = unixMilliseconds()
-        let statement = AppendLocalEvents(events: rows, roomStateGroups: roomStateGroups, receivedTimestamp: received)
+        let statement = AppendLocalEvents(
+            events: rows, roomStateGroups: roomStateGroups,
+            extremities: appends.flatMap { append in append.extremities.map { (append.room.roomID, $0) } },
+            receivedTimestamp: received
+        )
         var positions: [String: Int64] = [:]
         for try await (eventID, position) in try await connection.execute(
             statement, logger: store.database.queryLogger("append_local_events")
@@ -168,10 +177,10 @@ struct SelectRoomTip: PostgresPreparedStatement {
                COALESCE(t.ordinals, '{}'), COALESCE(t.event_ids, '{}'),
                s.*
         FROM rooms AS r
+        LEFT JOIN room_tips AS tip ON tip.room_id = r.room_id
         LEFT JOIN LATERAL (
-            SELECT array_agg(f.event_id ORDER BY e.depth DESC, f.event_id) AS ids, max(e.depth) AS depth
-            FROM room_forward_extremities AS f JOIN events AS e USING (event_id)
-            WHERE f.room_id = r.room_id
+            SELECT array_agg(e.event_id ORDER BY e.depth DESC, e.event_id) AS ids, max(e.depth) AS depth
+            FROM events AS e WHERE e.event_id = ANY(tip.extremities)
         ) AS x ON TRUE
         LEFT JOIN LATERAL (
             SELECT array_agg(k.ordinal) AS ordinals, array_agg(t.event_id) AS event_ids
@@ -225,11 +234,8 @@ struct SelectRoomTip: PostgresPreparedStatement {
 /// positions, in one statement that must be the last of its transaction
 /// (``RoomWriteTransaction/append(_:)``).
 ///
-/// Each array parameter holds one element per event, or per edge, state event, room, transaction
-/// or redaction. Data-modifying `WITH` items all see the snapshot from before the statement, so
-/// the extremities are computed from the batch itself: its events named as prev events by none of
-/// them become extremities, and the extremities the batch names stop being extremities (event IDs
-/// are unique across rooms).
+/// Each array parameter holds one element per event, or per edge, state event, room, transaction,
+/// redaction or extremity.
 struct AppendLocalEvents: PostgresPreparedStatement {
     static let sql = """
         WITH \(StreamHead.events.advance(byParameter: "$10::bigint")),
@@ -251,12 +257,11 @@ struct AppendLocalEvents: PostgresPreparedStatement {
             INSERT INTO event_edges (event_id, prev_event_id)
             SELECT * FROM unnest($12::text[], $13::text[])
             ON CONFLICT DO NOTHING
-        ), replaced AS (
-            DELETE FROM room_forward_extremities
-            WHERE room_id = ANY($2::text[]) AND event_id = ANY($13::text[])
-        ), extremity AS (
-            INSERT INTO room_forward_extremities (room_id, event_id)
-            SELECT room_id, event_id FROM batch WHERE event_id <> ALL($13::text[])
+        ), tips AS (
+            INSERT INTO room_tips (room_id, extremities)
+            SELECT room_id, array_agg(event_id ORDER BY event_id)
+            FROM unnest($27::text[], $28::text[]) AS x(room_id, event_id) GROUP BY room_id
+            ON CONFLICT (room_id) DO UPDATE SET extremities = EXCLUDED.extremities
         ), grouped AS (
             INSERT INTO event_to_state_groups (event_id, state_group)
             SELECT event_id, state_group FROM batch WHERE state_group > 0
@@ -295,6 +300,8 @@ struct AppendLocalEvents: PostgresPreparedStatement {
     let events: [Event]
     /// The rooms whose state group the batch changed, with their new group.
     let roomStateGroups: [(roomID: String, group: Int64)]
+    /// Every forward extremity of the batch's rooms after it.
+    let extremities: [(roomID: String, eventID: String)]
     let receivedTimestamp: Int64
 
     func makeBindings() -> PostgresBindings {
@@ -305,7 +312,7 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
 
-        var bindings = PostgresBindings(capacity: 26)
+        var bindings = PostgresBindings(capacity: 28)
         bindings.append(new.map(\.eventID))
         bindings.append(new.map(\.roomID))
         bindings.append(new.map(\.depth))
@@ -332,6 +339,8 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(redactions.map(\.0))
         bindings.append(redactions.map(\.1.eventID))
         bindings.append(redactions.map(\.1.prunedJSON))
+        bindings.append(extremities.map(\.roomID))
+        bindings.append(extremities.map(\.eventID))
         return bindings
     }
 

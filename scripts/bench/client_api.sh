@@ -69,16 +69,20 @@ CONF
 RUN_DIR=$RUN_DIR BIN_DIR=$BIN_DIR HTTP_PORT=$HTTP_PORT PORT_BASE=$PORT_BASE scripts/cluster.sh start
 PIDS=$(cat "$RUN_DIR"/pids/*.pid | paste -sd, -)
 
-run_scenarios() {  # label base-url pids
+# Each scenario starts from a vacuumed and analyzed database, on both servers alike: a server
+# that has been up for a while has had autovacuum's visits, which a fresh benchmark database
+# would otherwise get only after its first minute (statistics, dead rows, cached plans).
+run_scenarios() {  # label base-url pids postgres-port database
     local scenario
     for scenario in $SCENARIOS; do
+        psql -h 127.0.0.1 -p "$4" -U postgres -d "$5" -qc "VACUUM ANALYZE"
         log "$1: $scenario ($SCALE)"
         "$PYTHON" "$SHARED_BENCH/matrix_bench.py" --base-url "$2" --scenario "$scenario" --scale "$SCALE" \
             --json "$OUT/$1-$scenario.json" --server-pid "$3" --label "$1"
     done
 }
 
-run_scenarios trellis "http://127.0.0.1:$HTTP_PORT" "$PIDS"
+run_scenarios trellis "http://127.0.0.1:$HTTP_PORT" "$PIDS" "$PG_PORT" trellis_bench
 
 if [ "${REPL_TAX:-0}" = 1 ]; then
     named=$(for f in "$RUN_DIR"/pids/*.pid; do n=$(basename "$f" .pid); [ "$n" = nginx ] || echo "$n=$(cat "$f")"; done | paste -sd, -)
@@ -93,7 +97,7 @@ if [ "${SYNAPSE:-0}" = 1 ]; then
     workdir=${SYNAPSE_WORKDIR:-/tmp/trellis-synapse-anchor}
     "$SHARED_BENCH/run_synapse_anchor.sh" "$workdir" start
     trap '"$SHARED_BENCH/run_synapse_anchor.sh" "$workdir" stop' EXIT
-    run_scenarios synapse "http://127.0.0.1:8448" "$(cat "$workdir/synapse/homeserver.pid")"
+    run_scenarios synapse "http://127.0.0.1:8448" "$(cat "$workdir/synapse/homeserver.pid")" 5433 synapse
 fi
 
 "$PYTHON" scripts/bench/compare_client_api.py "$OUT" $SCENARIOS

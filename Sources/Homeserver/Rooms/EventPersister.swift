@@ -77,7 +77,8 @@ public struct EventPersister: Sendable {
                 let record = try await transaction.createRoom(roomID.description, version: rules.id.rawValue,
                                                               creator: creator.description, isPublic: isPublic)
                 let create = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu))
-                return try await transaction.append([RoomAppend(room: record, events: [create])])[0]
+                let append = RoomAppend(room: record, events: [create], extremities: [create.event.eventID])
+                return try await transaction.append([append])[0]
             }
         }
         await announce(event)
@@ -156,7 +157,7 @@ public struct EventPersister: Sendable {
         }
         var head = try RoomHead(tip)
         var earlierEventIDs = tip.earlierEvents
-        var plan = RoomBatchPlan(append: RoomAppend(room: tip.room, events: []))
+        var plan = RoomBatchPlan(append: RoomAppend(room: tip.room, events: [], extremities: tip.extremities))
         for request in requests {
             if let key = request.transaction, let earlierID = earlierEventIDs[key] {
                 plan.dispositions.append(.success(.earlier(earlierID)))
@@ -172,6 +173,7 @@ public struct EventPersister: Sendable {
                 plan.dispositions.append(.failure(error))
             }
         }
+        plan.append?.extremities = head.extremities
         return plan
     }
 

@@ -81,7 +81,7 @@ struct ConcurrentSendTests {
 
     static func extremities(of roomID: String, in database: Database) async throws -> [String?] {
         let rows = try await database.client.query(
-            "SELECT event_id FROM room_forward_extremities WHERE room_id = \(roomID)"
+            "SELECT unnest(extremities) FROM room_tips WHERE room_id = \(roomID)"
         )
         var eventIDs: [String?] = []
         for try await eventID in rows.decode(String.self) { eventIDs.append(eventID) }
