@@ -55,4 +55,11 @@ struct CanonicalJSONTests {
         #expect(throws: CanonicalJSONError.nonFiniteFloat) { try JSONValue.float(.nan).canonicalJSON(strict: false) }
         #expect(JSONValue.array([.float(.infinity)]).jsonString() == "[null]")
     }
+
+    @Test("a string's JSON text is the one its value encodes to, escapes or not", arguments: [
+        "@alice:example.org", "", "Ä 🎉", "quote \" and \\ backslash", "line\nbreak\u{1}",
+    ])
+    func stringText(string: String) {
+        #expect(JSONValue.jsonText(ofString: string) == JSONValue.string(string).jsonString())
+    }
 }

@@ -52,12 +52,12 @@ extension PersistedEvent {
         }
         var text = "{\"content\":"
         text += content
-        text += ",\"event_id\":" + JSONValue.string(eventID).jsonString()
+        text += ",\"event_id\":" + JSONValue.jsonText(ofString: eventID)
         text += ",\"origin_server_ts\":" + String(originServerTimestamp)
-        text += ",\"room_id\":" + JSONValue.string(roomID).jsonString()
-        text += ",\"sender\":" + JSONValue.string(sender).jsonString()
-        if let stateKey { text += ",\"state_key\":" + JSONValue.string(stateKey).jsonString() }
-        text += ",\"type\":" + JSONValue.string(type).jsonString()
+        text += ",\"room_id\":" + JSONValue.jsonText(ofString: roomID)
+        text += ",\"sender\":" + JSONValue.jsonText(ofString: sender)
+        if let stateKey { text += ",\"state_key\":" + JSONValue.jsonText(ofString: stateKey) }
+        text += ",\"type\":" + JSONValue.jsonText(ofString: type)
         text += ",\"unsigned\":{\"age\":" + String(max(0, now - receivedTimestamp)) + "}}"
         return text
     }

@@ -14,108 +14,134 @@ public enum JSONMemberScanner {
     /// Throws ``JSONParseError`` when `json` is not an object or its structure is broken; the
     /// values it skips are checked only as far as brackets and strings go.
     public static func members(_ keys: Set<String>, of json: String) throws(JSONParseError) -> [String: Substring] {
-        var found: [String: Substring] = [:]
+        var text = json
+        let scanned: Result<[String: Range<Int>], JSONParseError> = text.withUTF8 { bytes in
+            var scanner = Scanner(bytes: bytes)
+            do throws(JSONParseError) {
+                return .success(try scanner.memberRanges(keys))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let ranges = try scanned.get()
         let utf8 = json.utf8
-        var index = utf8.startIndex
-        skipWhitespace(utf8, &index)
-        guard index < utf8.endIndex, utf8[index] == UInt8(ascii: "{") else { throw error(utf8, index) }
-        utf8.formIndex(after: &index)
-        skipWhitespace(utf8, &index)
-        if index < utf8.endIndex, utf8[index] == UInt8(ascii: "}") { return found }
-        while true {
-            skipWhitespace(utf8, &index)
-            let keyStart = index
-            try skipString(utf8, &index)
-            let key = json[utf8.index(after: keyStart)..<utf8.index(before: index)]
-            skipWhitespace(utf8, &index)
-            guard index < utf8.endIndex, utf8[index] == UInt8(ascii: ":") else { throw error(utf8, index) }
-            utf8.formIndex(after: &index)
-            skipWhitespace(utf8, &index)
-            let valueStart = index
-            try skipValue(utf8, &index)
-            if keys.contains(String(key)) { found[String(key)] = json[valueStart..<index] }
-            skipWhitespace(utf8, &index)
-            guard index < utf8.endIndex else { throw error(utf8, index) }
-            switch utf8[index] {
-            case UInt8(ascii: ","): utf8.formIndex(after: &index)
-            case UInt8(ascii: "}"): return found
-            default: throw error(utf8, index)
-            }
+        return ranges.mapValues { range in
+            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
         }
     }
 
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
-    }
+    /// A walk over the UTF-8 bytes of one JSON text.
+    private struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
 
-    private static func skipWhitespace(_ utf8: String.UTF8View, _ index: inout String.Index) {
-        while index < utf8.endIndex, isWhitespace(utf8[index]) { utf8.formIndex(after: &index) }
-    }
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
 
-    /// Moves past the string starting at `index`, escapes included.
-    private static func skipString(_ utf8: String.UTF8View, _ index: inout String.Index) throws(JSONParseError) {
-        guard index < utf8.endIndex, utf8[index] == UInt8(ascii: "\"") else { throw error(utf8, index) }
-        utf8.formIndex(after: &index)
-        while index < utf8.endIndex {
-            switch utf8[index] {
-            case UInt8(ascii: "\""):
-                utf8.formIndex(after: &index)
-                return
-            case UInt8(ascii: "\\"):
-                utf8.formIndex(after: &index)
-                guard index < utf8.endIndex else { break }
-                utf8.formIndex(after: &index)
-            default:
-                utf8.formIndex(after: &index)
+        /// The byte ranges of the wanted top-level members' values.
+        mutating func memberRanges(_ keys: Set<String>) throws(JSONParseError) -> [String: Range<Int>] {
+            var found: [String: Range<Int>] = [:]
+            skipWhitespace()
+            try expect(UInt8(ascii: "{"))
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return found }
+            while true {
+                skipWhitespace()
+                let keyStart = index
+                try skipString()
+                let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart + 1..<index - 1]), as: UTF8.self)
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                let valueStart = index
+                try skipValue()
+                if keys.contains(key) { found[key] = valueStart..<index }
+                skipWhitespace()
+                guard index < bytes.count else { throw error() }
+                switch bytes[index] {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "}"): return found
+                default: throw error()
+                }
             }
         }
-        throw error(utf8, index)
-    }
 
-    /// Moves past the value starting at `index`: a string, or everything up to the bracket that
-    /// closes an object or array, or a scalar up to the next delimiter.
-    private static func skipValue(_ utf8: String.UTF8View, _ index: inout String.Index) throws(JSONParseError) {
-        guard index < utf8.endIndex else { throw error(utf8, index) }
-        switch utf8[index] {
-        case UInt8(ascii: "\""):
-            try skipString(utf8, &index)
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            while index < utf8.endIndex {
-                switch utf8[index] {
+        private mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+            guard index < bytes.count, bytes[index] == byte else { throw error() }
+            index += 1
+        }
+
+        private static func isWhitespace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+        }
+
+        private mutating func skipWhitespace() {
+            while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
+        }
+
+        /// Moves past the string starting at `index`, escapes included.
+        private mutating func skipString() throws(JSONParseError) {
+            try expect(UInt8(ascii: "\""))
+            while index < bytes.count {
+                switch bytes[index] {
                 case UInt8(ascii: "\""):
-                    try skipString(utf8, &index)
-                    continue
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 {
-                        utf8.formIndex(after: &index)
-                        return
-                    }
+                    index += 1
+                    return
+                case UInt8(ascii: "\\"):
+                    index += 2
                 default:
-                    break
+                    index += 1
                 }
-                utf8.formIndex(after: &index)
             }
-            throw error(utf8, index)
-        default:
-            let start = index
-            while index < utf8.endIndex {
-                let byte = utf8[index]
-                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || isWhitespace(byte) {
-                    break
-                }
-                utf8.formIndex(after: &index)
-            }
-            if index == start { throw error(utf8, index) }
+            throw error()
         }
-    }
 
-    private static func error(_ utf8: String.UTF8View, _ index: String.Index) -> JSONParseError {
-        let offset = utf8.distance(from: utf8.startIndex, to: index)
-        return index < utf8.endIndex ? JSONParseError(.unexpectedByte(utf8[index]), at: offset)
-            : JSONParseError(.unexpectedEndOfInput, at: offset)
+        /// Moves past the value starting at `index`: a string, or everything up to the bracket
+        /// that closes an object or array, or a scalar up to the next delimiter.
+        private mutating func skipValue() throws(JSONParseError) {
+            guard index < bytes.count else { throw error() }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                try skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                while index < bytes.count {
+                    switch bytes[index] {
+                    case UInt8(ascii: "\""):
+                        try skipString()
+                        continue
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        depth -= 1
+                        if depth == 0 {
+                            index += 1
+                            return
+                        }
+                    default:
+                        break
+                    }
+                    index += 1
+                }
+                throw error()
+            default:
+                let start = index
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]")
+                        || Self.isWhitespace(byte) {
+                        break
+                    }
+                    index += 1
+                }
+                if index == start { throw error() }
+            }
+        }
+
+        private func error() -> JSONParseError {
+            index < bytes.count ? JSONParseError(.unexpectedByte(bytes[index]), at: index)
+                : JSONParseError(.unexpectedEndOfInput, at: min(index, bytes.count))
+        }
     }
 }

@@ -25,6 +25,13 @@ extension JSONValue {
         return encoder.output
     }
 
+    /// The JSON text of the string value `string`, as ``jsonString()`` writes `.string(string)`,
+    /// without building a value (identifiers in responses rarely need escaping).
+    public static func jsonText(ofString string: String) -> String {
+        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        return needsEscaping ? JSONValue.string(string).jsonString() : "\"" + string + "\""
+    }
+
     /// Compact JSON text for responses: lenient canonical JSON, with NaN and infinities as `null`.
     public func jsonString() -> String {
         var encoder = CanonicalJSONEncoder(mode: .bestEffort)
