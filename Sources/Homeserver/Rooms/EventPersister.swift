@@ -12,16 +12,18 @@ import Storage
 /// auth rules and persists them, one room at a time.
 ///
 /// The path of every local event (DESIGN.md invariants 1, 3, 4, 5):
-/// 1. take the room's lock (``RoomStore/withRoomLock(_:_:)``), so one event of a room is
-///    appended at a time in the whole cluster while other rooms proceed in parallel;
+/// 1. wait for the process's next batch (``SendBatcher``), which takes the locks of all its
+///    rooms (``RoomStore/withRoomLocks(_:_:)``), so a room takes one batch at a time in the
+///    whole cluster while other rooms proceed in parallel;
 /// 2. return the earlier event when the client transaction was seen before;
 /// 3. `prev_events` are the forward extremities, `auth_events` the current state's events in
 ///    the slots `AuthorizationRules.authTypes` names, `depth` one more than the deepest prev;
+///    within a batch, each event is the next one's only extremity;
 /// 4. hash and sign (``EventBuilder``), then check the auth rules against those auth events,
 ///    which for a local event are also the current state: a refused event is never stored;
-/// 5. write state group, current state, transaction ID and event in one transaction, the
-///    stream position last (see `EventStore`);
-/// 6. after `COMMIT`, announce the event on the events stream. Redis is only the wake-up:
+/// 5. write state groups, current state, transaction IDs and events in one transaction, the
+///    stream positions last (see `StreamHead`);
+/// 6. after `COMMIT`, announce each event on the events stream. Redis is only the wake-up:
 ///    a failed `XADD` is logged, and readers catch up from PostgreSQL by position.
 public struct EventPersister: Sendable {
     let rooms: RoomStore
