@@ -44,8 +44,8 @@ public struct WorkerServices {
         if kind.servesTraffic {
             let apiRouter = MatrixHTTPServer.makeRouter(settings: apiSettings)
             ops.register(on: apiRouter, includeMetrics: false)
-            try Self.registerRoutes(of: kind, on: apiRouter, config: config, signingKey: signingKey, database: database,
-                                    redis: redis, logger: logger)
+            services += try Self.registerRoutes(of: kind, on: apiRouter, config: config, signingKey: signingKey,
+                                                database: database, redis: redis, logger: logger)
             services.append(MatrixHTTPServer.makeApplication(router: apiRouter, settings: apiSettings, name: "api", logger: logger))
         }
         services.append(MatrixHTTPServer.makeApplication(router: opsRouter, settings: opsSettings, name: "ops", logger: logger))
@@ -69,22 +69,26 @@ public struct WorkerServices {
         logger.info("worker stopped cleanly")
     }
 
-    /// The API routes each worker kind serves; everything else answers `404 M_UNRECOGNIZED`.
+    /// The API routes each worker kind serves (everything else answers `404 M_UNRECOGNIZED`), and
+    /// the services that run beside them.
     static func registerRoutes(
         of kind: WorkerKind, on router: Router<MatrixRequestContext>, config: TrellisConfig, signingKey: ServerSigningKey,
         database: Database, redis: RedisConnection, logger: Logger
-    ) throws {
+    ) throws -> [any Service] {
         switch kind {
         case .clientAPI:
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: signingKey, logger: logger)
                 .register(on: router)
+        case .sync:
+            return try SyncAssembly(config: config, database: database, logger: logger).register(on: router)
         case .federationReader:
             let publisher = ServerKeyPublisher(serverName: config.serverName, signingKey: signingKey)
             FederationInfoRoutes(keyPublisher: publisher, implementationVersion: TrellisVersion.current)
                 .register(on: router)
-        case .sync, .media, .federationSender, .push:
+        case .media, .federationSender, .push:
             break
         }
+        return []
     }
 
     static func readinessChecks(

@@ -34,10 +34,18 @@ struct ClientFlowEndToEndTests {
         let eventID = try #require(sent.json["event_id"]?.stringValue)
         let page = try await api.call("GET", "\(room)/messages?dir=b&limit=5", token: alice)
         #expect(try page.json["chunk"]?.arrayValue?.first?["event_id"]?.stringValue == eventID)
+        // /sync is served by the sync worker, from what the client-api replicas wrote.
+        let initial = try await api.call("GET", "sync", token: alice)
+        let timeline = try initial.json["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
+        #expect(timeline.contains { $0["event_id"]?.stringValue == eventID }, "\(initial.body)")
+        let since = try #require(try initial.json["next_batch"]?.stringValue)
         #expect(try await api.call("GET", "\(room)/context/\(escaped(eventID))", token: alice).status == 200)
         #expect(try await api.call("PUT", "\(room)/state/m.room.topic", token: alice, ["topic": "Squares"]).status == 200)
         let topic = try await api.call("GET", "\(room)/state/m.room.topic", token: bob)
         #expect(try topic.json["topic"]?.stringValue == "Squares")
+        let incremental = try await api.call("GET", "sync?since=\(since)&timeout=10000", token: alice)
+        let changes = try incremental.json["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
+        #expect(changes.map { $0["type"]?.stringValue } == ["m.room.topic"], "\(incremental.body)")
         #expect(try await api.call("GET", "\(room)/joined_members", token: bob).status == 200)
         #expect(try await api.call("PUT", "\(room)/typing/\(escaped("@bob:localhost"))", token: bob,
                                    ["typing": true, "timeout": 5000]).status == 200)

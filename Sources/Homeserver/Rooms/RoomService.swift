@@ -309,22 +309,12 @@ public struct RoomService: Sendable {
 
     /// ``clientEvents(_:)`` for several lists of one response, with one read of their redactions.
     public func clientEvents(grouped groups: [[PersistedEvent]]) async throws -> [[JSONObject]] {
-        try await formatted(groups) { event, redaction in try event.clientEvent(redaction: redaction) }
+        try await ClientEventFormatter(rooms: rooms).objects(grouped: groups)
     }
 
     /// ``clientEvents(grouped:)`` as JSON texts, for responses that serve many events.
     public func clientEventTexts(grouped groups: [[PersistedEvent]]) async throws -> [[String]] {
-        try await formatted(groups) { event, redaction in try event.clientEventJSON(redaction: redaction) }
-    }
-
-    /// Formats the events of several lists with one read of the redactions among them.
-    private func formatted<Formatted>(
-        _ groups: [[PersistedEvent]], _ format: (PersistedEvent, PersistedEvent?) throws -> Formatted
-    ) async throws -> [[Formatted]] {
-        let redactions = try await rooms.events(groups.joined().compactMap(\.redactedBy))
-        return try groups.map { events in
-            try events.map { event in try format(event, event.redactedBy.flatMap { redactions[$0] }) }
-        }
+        try await ClientEventFormatter(rooms: rooms).texts(grouped: groups)
     }
 
     /// The rooms the user has joined.

@@ -25,11 +25,20 @@ struct JSONTextObject: ResponseGenerator {
         members[key] = text
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = "{" + members.sorted { $0.key < $1.key }
-            .map { key, value in JSONValue.string(key).jsonString() + ":" + value }
+    /// Sets the member `key` to the object `object`.
+    mutating func set(_ key: String, object: JSONTextObject) {
+        members[key] = object.text
+    }
+
+    /// The object's JSON text.
+    var text: String {
+        "{" + members.sorted { $0.key < $1.key }
+            .map { key, value in JSONValue.jsonText(ofString: key) + ":" + value }
             .joined(separator: ",") + "}"
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

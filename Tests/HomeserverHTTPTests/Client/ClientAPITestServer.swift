@@ -1,4 +1,5 @@
 import Foundation
+import Homeserver
 import HomeserverHTTP
 import HomeserverRuntime
 import HomeserverTesting
@@ -20,6 +21,8 @@ struct ClientAPITestServer {
     var registrationSharedSecret: String?
     /// More configuration sections, appended to the file.
     var extraConfiguration = ""
+    /// Whether `/sync` is served too, with its stream readers running, as the sync worker does.
+    var servesSync = false
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
         let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
@@ -31,6 +34,7 @@ struct ClientAPITestServer {
               password_hash_operations: 1
               password_hash_memory_kib: 8
             rate_limits: \(rateLimits)
+            redis: { host: \(TestEnvironment.redisHost), port: \(TestEnvironment.redisPort) }
             \(extraConfiguration)
             """
         let config = try ConfigLoader.load(yaml: yaml, environment: [:])
@@ -47,9 +51,17 @@ struct ClientAPITestServer {
             let router = MatrixHTTPServer.makeRouter(settings: settings)
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
                                   logger: Logger(label: "test")).register(on: router)
+            let sync = SyncAssembly(config: config, database: database, logger: Logger(label: "test"))
+            let syncServices = servesSync ? try sync.register(on: router) : []
+            let notifier = sync.notifier
             MatrixHTTPServer.answerUnsupportedMethods(on: router)
-            try await Application(router: router).test(.router) { client in
-                try await test(ClientAPIClient(client: client, redis: redis, database: database))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in syncServices { group.addTask { try await service.run() } }
+                try await Application(router: router).test(.router) { client in
+                    try await test(ClientAPIClient(client: client, redis: redis, database: database,
+                                                   syncNotifier: notifier))
+                }
+                group.cancelAll()
             }
         }
     }
@@ -61,6 +73,8 @@ struct ClientAPIClient: Sendable {
     let redis: RedisConnection
     /// The server's database, for tests that check what was stored.
     let database: Database
+    /// The long-polls `/sync` holds, for tests that wait until one is waiting.
+    let syncNotifier: SyncNotifier
 
     /// A request with an optional JSON body and access token; returns status and parsed body.
     @discardableResult

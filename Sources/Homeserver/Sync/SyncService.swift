@@ -1,0 +1,173 @@
+import Foundation
+import MatrixCore
+import MatrixEvents
+import Storage
+
+/// One room of a `/sync` response's `join` or `leave` section.
+public struct SyncedRoom: Sendable {
+    public var roomID: String
+    /// The newest events of the range, oldest first.
+    public var timeline: [PersistedEvent]
+    /// Whether events before `timeline` were left out (a gap the client fills with `/messages`).
+    public var limited: Bool
+    /// The `/messages` position before the first timeline event.
+    public var previousBatch: Int64
+    /// State before the timeline that the client does not have yet.
+    public var state: [PersistedEvent]
+    /// The user's account data of this room that changed.
+    public var accountData: [AccountDataChange]
+    /// Receipts of this room that moved.
+    public var receipts: [StoredReceipt]
+}
+
+/// One room of the `invite` section: the invite and the state the inviter's server shares.
+public struct InvitedRoom: Sendable {
+    public var roomID: String
+    /// The invite event followed by the room's stripped state.
+    public var strippedState: [PersistedEvent]
+}
+
+/// What a `/sync` response holds, before formatting.
+public struct SyncResult: Sendable {
+    public var nextBatch: SyncToken
+    public var joined: [SyncedRoom] = []
+    public var invited: [InvitedRoom] = []
+    public var left: [SyncedRoom] = []
+    /// The user's global account data that changed.
+    public var accountData: [AccountDataChange] = []
+
+    /// Whether nothing changed for the user in the range.
+    public var isEmpty: Bool {
+        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty
+    }
+}
+
+/// `/sync`: what changed for a user since a token, waiting for a change when nothing did.
+///
+/// A room appears when it has events, receipts or account data in the range, or when the user's
+/// membership changed in it. A room the user joined in the range comes with its full state
+/// (or lazy-loaded members) as an initial sync gives it; otherwise `state` holds only the state
+/// that changed in a gap left out of a `limited` timeline. Invites carry the room's stripped
+/// state; rooms left in the range carry their timeline up to the leave, and no later.
+public struct SyncService: Sendable {
+    let store: SyncStore
+    let rooms: RoomStore
+    let notifier: SyncNotifier
+
+    /// State types an invite shows before the user joins (stripped state).
+    static let strippedStateTypes: Set<String> = [
+        EventType.create, EventType.joinRules, EventType.name, EventType.avatar, EventType.canonicalAlias,
+        EventType.encryption, EventType.topic,
+    ]
+
+    public init(store: SyncStore, rooms: RoomStore, notifier: SyncNotifier) {
+        self.store = store
+        self.rooms = rooms
+        self.notifier = notifier
+    }
+
+    /// The changes for `userID` after `since` (everything when `nil`), waiting up to `timeout`
+    /// for one when there are none.
+    public func sync(
+        for userID: UserID, since: SyncToken?, filter: SyncFilter, fullState: Bool, timeout: Duration
+    ) async throws -> SyncResult {
+        let deadline = ContinuousClock.now + timeout
+        var result = try await changes(for: userID.description, since: since, filter: filter, fullState: fullState)
+        guard let since, result.isEmpty, timeout > .zero else { return result }
+        while result.isEmpty, ContinuousClock.now < deadline {
+            let joined = try await store.memberships(of: userID.description)
+                .filter { $0.membership == Membership.join }.map(\.roomID)
+            let ticket = await notifier.register(userID: userID.description, rooms: Set(joined))
+            // Checked after registering: a change committed from here on also wakes the ticket.
+            if try await store.currentPositions() == result.nextBatch.positions {
+                await notifier.wait(ticket, until: deadline)
+            } else {
+                await notifier.wait(ticket, until: .now)
+            }
+            if Task.isCancelled { break }
+            result = try await changes(for: userID.description, since: since, filter: filter, fullState: fullState)
+        }
+        return result
+    }
+
+    /// One computation of the changes, without waiting.
+    func changes(for userID: String, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
+        -> SyncResult {
+        let now = try await store.currentPositions()
+        var result = SyncResult(nextBatch: SyncToken(now))
+        let from = since?.positions ?? StreamPositions(events: -1, accountData: -1, receipts: -1)
+        let memberships = try await store.memberships(of: userID).filter { filter.includes($0.roomID) }
+        let accountData = filter.accountData
+            ? try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData) : []
+        result.accountData = accountData.filter { $0.roomID == nil }
+
+        let joined = memberships.filter { $0.membership == Membership.join }
+        let joinedIDs = joined.map(\.roomID)
+        let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
+        let receipts = try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts)
+        for membership in joined {
+            let roomID = membership.roomID
+            let isNew = since == nil || fullState || membership.event.streamPosition > from.events
+            let roomAccountData = accountData.filter { $0.roomID == roomID }
+            let roomReceipts = receipts.filter { $0.roomID == roomID }
+            guard isNew || withEvents.contains(roomID) || !roomAccountData.isEmpty || !roomReceipts.isEmpty
+            else { continue }
+            var room = try await timeline(of: roomID, after: isNew ? nil : from.events, upTo: now.events,
+                                          since: isNew ? nil : from.events, userID: userID, filter: filter)
+            room.accountData = roomAccountData
+            room.receipts = roomReceipts
+            result.joined.append(room)
+        }
+
+        for membership in memberships where membership.membership == Membership.invite
+            && membership.event.streamPosition > from.events {
+            result.invited.append(InvitedRoom(roomID: membership.roomID,
+                                              strippedState: try await strippedState(of: membership)))
+        }
+
+        for membership in memberships where [Membership.leave, Membership.ban].contains(membership.membership) {
+            let leftInRange = since != nil && membership.event.streamPosition > from.events
+            guard leftInRange || (since == nil && filter.includeLeave) else { continue }
+            let end = membership.event.streamPosition
+            result.left.append(try await timeline(of: membership.roomID, after: since == nil ? nil : from.events,
+                                                  upTo: end, since: since == nil ? nil : from.events, userID: userID,
+                                                  filter: filter))
+        }
+        return result
+    }
+
+    /// A room's timeline in the gap range `(after, upTo]`, newest first read and returned oldest
+    /// first, with the state the client lacks: everything before the timeline when `since` is
+    /// `nil`, else what changed after `since` in a gap the timeline left out.
+    private func timeline(
+        of roomID: String, after: Int64?, upTo: Int64, since: Int64?, userID: String, filter: SyncFilter
+    ) async throws -> SyncedRoom {
+        let limit = filter.timelineLimit
+        var events = try await rooms.timeline(of: roomID, from: upTo, to: after, direction: .backward,
+                                              limit: limit + 1, filter: filter.timeline.timelineFilter)
+        let limited = events.count > limit
+        if limited { events.removeLast() }
+        events.reverse()
+        let start = (events.first?.streamPosition).map { $0 - 1 } ?? upTo
+        var state: [PersistedEvent] = []
+        if since == nil || limited, let group = try await rooms.stateGroup(of: roomID, at: start) {
+            state = try await rooms.stateEvents(ofGroup: group)
+            if let since { state = state.filter { $0.streamPosition > since } }
+            if filter.lazyLoadMembers {
+                let senders = Set(events.map(\.sender)).union([userID])
+                state = state.filter { $0.type != EventType.member || senders.contains($0.stateKey ?? "") }
+            }
+            state.sort { $0.streamPosition < $1.streamPosition }
+        }
+        return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
+                          accountData: [], receipts: [])
+    }
+
+    /// The invite event and the room's current state of the stripped types.
+    private func strippedState(of invite: RoomMembership) async throws -> [PersistedEvent] {
+        let state = try await rooms.currentStateEvents(of: invite.roomID)
+            .filter { Self.strippedStateTypes.contains($0.type) }
+            .sorted { $0.streamPosition < $1.streamPosition }
+        return state + [invite.event]
+    }
+}

@@ -1,0 +1,143 @@
+import Homeserver
+import Hummingbird
+import MatrixCore
+import Storage
+
+/// `GET /sync`, served by the sync worker.
+///
+/// https://spec.matrix.org/v1.16/client-server-api/#get_matrixclientv3sync
+public struct SyncRoutes: Sendable {
+    let sync: SyncService
+    let filters: FilterService
+    let formatter: ClientEventFormatter
+    /// The longest a request may wait for a change, whatever its `timeout` asks.
+    let maximumTimeout: Duration
+
+    public init(sync: SyncService, filters: FilterService, formatter: ClientEventFormatter, maximumTimeout: Duration) {
+        self.sync = sync
+        self.filters = filters
+        self.formatter = formatter
+        self.maximumTimeout = maximumTimeout
+    }
+
+    public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
+        for group in router.clientGroups(authenticatedBy: authentication) {
+            group.get("sync") { request, context in
+                let query = request.uri.queryParameters
+                let requester = try context.requireRequester()
+                if let presence = query.get("set_presence"), !["online", "offline", "unavailable"].contains(presence) {
+                    throw MatrixError(.invalidParam, "set_presence must be online, offline or unavailable")
+                }
+                let since = try query.get("since").map { token throws(MatrixError) in try SyncToken(parsing: token) }
+                let timeout = try Self.milliseconds(query.get("timeout"))
+                let result = try await sync.sync(
+                    for: requester.userID, since: since, filter: try await filter(query.get("filter"), for: requester),
+                    fullState: query.get("full_state") == "true", timeout: min(timeout, maximumTimeout)
+                )
+                return try await response(result)
+            }
+        }
+    }
+
+    /// The `filter` parameter: an inline JSON filter or the ID of an uploaded one.
+    private func filter(_ parameter: String?, for requester: Requester) async throws -> SyncFilter {
+        guard let parameter else { return SyncFilter() }
+        if parameter.hasPrefix("{") {
+            guard let json = (try? JSONValue(parsing: parameter))?.objectValue else {
+                throw MatrixError(.notJSON, "filter is not a JSON object")
+            }
+            return try SyncFilter(json: json)
+        }
+        return try SyncFilter(json: try await filters.filter(parameter, owner: requester.userID, requester: requester))
+    }
+
+    private static func milliseconds(_ text: String?) throws(MatrixError) -> Duration {
+        guard let text else { return .zero }
+        guard let value = Int64(text), value >= 0 else {
+            throw MatrixError(.invalidParam, "timeout must be a non-negative integer of milliseconds")
+        }
+        return .milliseconds(value)
+    }
+
+    // MARK: - Response
+
+    private func response(_ result: SyncResult) async throws -> JSONTextObject {
+        var rooms = JSONTextObject()
+        rooms.set("join", object: try await section(result.joined))
+        var invites = JSONTextObject()
+        for room in result.invited {
+            let stripped = try await formatter.objects(grouped: [room.strippedState])[0].map { event -> JSONValue in
+                var strippedEvent: JSONObject = [:]
+                for key in ["type", "state_key", "sender", "content"] { strippedEvent[key] = event[key] }
+                return .object(strippedEvent)
+            }
+            var invite = JSONTextObject()
+            invite.set("invite_state", .object(["events": .array(stripped)]))
+            invites.set(room.roomID, object: invite)
+        }
+        rooms.set("invite", object: invites)
+        rooms.set("leave", object: try await section(result.left))
+        rooms.set("knock", .object([:]))
+
+        var body = JSONTextObject()
+        body.set("next_batch", .string(result.nextBatch.description))
+        body.set("rooms", object: rooms)
+        body.set("account_data", object: Self.events(result.accountData.map(Self.accountDataEvent)))
+        body.set("presence", object: Self.events([]))
+        body.set("to_device", object: Self.events([]))
+        body.set("device_lists", .object(["changed": [], "left": []]))
+        body.set("device_one_time_keys_count", .object([:]))
+        return body
+    }
+
+    /// The `join` or `leave` section: each room's timeline, state, account data and receipts.
+    private func section(_ rooms: [SyncedRoom]) async throws -> JSONTextObject {
+        var section = JSONTextObject()
+        for room in rooms {
+            let texts = try await formatter.texts(grouped: [room.timeline, room.state])
+            var timeline = JSONTextObject()
+            timeline.set("events", array: texts[0])
+            timeline.set("limited", .bool(room.limited))
+            timeline.set("prev_batch", .string(TimelineToken.encode(room.previousBatch)))
+            var entry = JSONTextObject()
+            entry.set("timeline", object: timeline)
+            entry.set("state", object: Self.events(texts[1]))
+            entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
+            entry.set("ephemeral", object: Self.events(room.receipts.isEmpty ? [] : [Self.receiptEvent(room.receipts)]))
+            entry.set("unread_notifications", .object(["notification_count": 0, "highlight_count": 0]))
+            entry.set("summary", .object([:]))
+            section.set(room.roomID, object: entry)
+        }
+        return section
+    }
+
+    /// `{"events": [...]}` around JSON texts.
+    private static func events(_ texts: [String]) -> JSONTextObject {
+        var object = JSONTextObject()
+        object.set("events", array: texts)
+        return object
+    }
+
+    /// An account data event: its type and its content as stored.
+    private static func accountDataEvent(_ change: AccountDataChange) -> String {
+        var event = JSONTextObject()
+        event.set("type", .string(change.type))
+        event.set("content", text: change.content)
+        return event.text
+    }
+
+    /// The `m.receipt` event of a room's receipts: event → receipt type → user → timestamp.
+    private static func receiptEvent(_ receipts: [StoredReceipt]) -> String {
+        var content: JSONObject = [:]
+        for receipt in receipts {
+            var byType = content[receipt.eventID]?.objectValue ?? [:]
+            var byUser = byType[receipt.receiptType]?.objectValue ?? [:]
+            var details: JSONObject = ["ts": .integer(receipt.timestamp)]
+            if !receipt.threadID.isEmpty { details["thread_id"] = .string(receipt.threadID) }
+            byUser[receipt.userID] = .object(details)
+            byType[receipt.receiptType] = .object(byUser)
+            content[receipt.eventID] = .object(byType)
+        }
+        return JSONValue.object(["type": "m.receipt", "content": .object(content)]).jsonString()
+    }
+}

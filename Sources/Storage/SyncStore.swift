@@ -1,0 +1,146 @@
+import Logging
+import PostgresNIO
+
+/// The positions of the commit-ordered streams a sync token carries.
+public struct StreamPositions: Sendable, Equatable {
+    public var events: Int64
+    public var accountData: Int64
+    public var receipts: Int64
+
+    public init(events: Int64, accountData: Int64, receipts: Int64) {
+        self.events = events
+        self.accountData = accountData
+        self.receipts = receipts
+    }
+}
+
+/// A user's current membership of one room, with the position of the event that set it.
+public struct RoomMembership: Sendable, Equatable {
+    public var roomID: String
+    public var membership: String
+    public var event: PersistedEvent
+}
+
+/// One change of a user's account data: global when `roomID` is `nil`.
+public struct AccountDataChange: Sendable, Equatable {
+    public var roomID: String?
+    public var type: String
+    /// The JSON object, as stored.
+    public var content: String
+}
+
+/// The latest receipt of one user, type and thread in a room.
+public struct StoredReceipt: Sendable, Equatable {
+    public var roomID: String
+    public var receiptType: String
+    public var userID: String
+    public var threadID: String
+    public var eventID: String
+    public var timestamp: Int64
+}
+
+/// The reads `/sync` makes besides room timelines and state: stream heads, a user's
+/// memberships, and what changed in a range of positions.
+public struct SyncStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The last committed position of each stream, in one read.
+    public func currentPositions() async throws -> StreamPositions {
+        let rows = try await database.client.query(
+            "SELECT stream, position FROM stream_heads",
+            logger: database.queryLogger("select_stream_heads")
+        )
+        var positions = StreamPositions(events: 0, accountData: 0, receipts: 0)
+        for try await (stream, position) in rows.decode((String, Int64).self) {
+            switch stream {
+            case StreamHead.events.name: positions.events = position
+            case StreamHead.accountData.name: positions.accountData = position
+            case StreamHead.receipts.name: positions.receipts = position
+            default: break
+            }
+        }
+        return positions
+    }
+
+    /// Every room the user has a current membership of (any membership), with its event.
+    public func memberships(of userID: String) async throws -> [RoomMembership] {
+        let rows = try await database.client.query(
+            """
+            SELECT c.membership, \(unescaped: PersistedEvent.columns)
+            FROM current_state_events AS c JOIN events USING (event_id)
+            WHERE c.type = 'm.room.member' AND c.state_key = \(userID)
+            ORDER BY c.room_id
+            """,
+            logger: database.queryLogger("select_memberships_of_user")
+        )
+        var memberships: [RoomMembership] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            // An inner join: the event is always there.
+            guard let event = try PersistedEvent(cells, from: 1) else { continue }
+            memberships.append(RoomMembership(roomID: event.roomID, membership: try cells[0].decode(String?.self) ?? "",
+                                              event: event))
+        }
+        return memberships
+    }
+
+    /// The rooms among `roomIDs` with accepted events in the gap range `(after, upTo]`.
+    public func roomsWithEvents(_ roomIDs: [String], after: Int64, upTo: Int64) async throws -> Set<String> {
+        guard !roomIDs.isEmpty, upTo > after else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT DISTINCT room_id FROM events
+            WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_ordering > \(after) AND stream_ordering <= \(upTo)
+              AND NOT outlier AND rejected_reason IS NULL
+            """,
+            logger: database.queryLogger("select_rooms_with_events")
+        )
+        var rooms: Set<String> = []
+        for try await roomID in rows.decode(String.self) { rooms.insert(roomID) }
+        return rooms
+    }
+
+    /// The user's account data changed in `(after, upTo]`, global and per room.
+    public func accountDataChanges(of userID: String, after: Int64, upTo: Int64) async throws -> [AccountDataChange] {
+        let rows = try await database.client.query(
+            """
+            SELECT room_id, type, content FROM account_data
+            WHERE user_id = \(userID) AND stream_id > \(after) AND stream_id <= \(upTo)
+            ORDER BY stream_id
+            """,
+            logger: database.queryLogger("select_account_data_changes")
+        )
+        var changes: [AccountDataChange] = []
+        for try await (roomID, type, content) in rows.decode((String, String, String).self) {
+            changes.append(AccountDataChange(roomID: roomID.isEmpty ? nil : roomID, type: type, content: content))
+        }
+        return changes
+    }
+
+    /// The receipts of `roomIDs` that moved in `(after, upTo]`, private ones only for `userID`.
+    public func receipts(in roomIDs: [String], for userID: String, after: Int64, upTo: Int64) async throws
+        -> [StoredReceipt] {
+        guard !roomIDs.isEmpty, upTo > after else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT room_id, receipt_type, user_id, thread_id, event_id, ts FROM receipts
+            WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_id > \(after) AND stream_id <= \(upTo)
+              AND (receipt_type <> 'm.read.private' OR user_id = \(userID))
+            ORDER BY stream_id
+            """,
+            logger: database.queryLogger("select_receipt_changes")
+        )
+        var receipts: [StoredReceipt] = []
+        for try await (roomID, type, user, thread, eventID, timestamp) in rows.decode(
+            (String, String, String, String, String, Int64).self
+        ) {
+            receipts.append(StoredReceipt(roomID: roomID, receiptType: type, userID: user, threadID: thread,
+                                          eventID: eventID, timestamp: timestamp))
+        }
+        return receipts
+    }
+}

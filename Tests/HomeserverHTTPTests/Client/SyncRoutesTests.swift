@@ -1,0 +1,146 @@
+import Foundation
+import HTTPTypes
+import HomeserverTesting
+import MatrixCore
+import Testing
+
+struct LongPollNotWaiting: Error {}
+
+/// `/sync` served as the sync worker serves it, over the client API's real writes.
+@Suite("Sync: initial and incremental sync, gaps, long-polls, invites, leaves, account data, receipts")
+struct SyncRoutesTests {
+    static let sync = "/_matrix/client/v3/sync"
+
+    static func timelineBodies(_ response: JSONValue, _ roomID: String, section: String = "join") -> [String] {
+        response["rooms"]?[section]?[roomID]?["timeline"]?["events"]?.arrayValue?
+            .compactMap { $0["content"]?["body"]?.stringValue } ?? []
+    }
+
+    @Test("initial sync gives the timeline and the state before it; a gap is limited with a prev_batch for /messages",
+          .timeLimit(.minutes(2)))
+    func initialSync() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let roomID = try await api.createRoom(token: alice, ["name": "Garden"])
+            for index in 1...3 { _ = try await api.send("m\(index)", in: roomID, token: alice) }
+
+            let (status, full) = try await api.call(.get, Self.sync, token: alice)
+            #expect(status == 200)
+            #expect(Self.timelineBodies(full, roomID) == ["m1", "m2", "m3"])
+            #expect(full["next_batch"]?.stringValue?.hasPrefix("s") == true)
+
+            let filter = escaped(#"{"room":{"timeline":{"limit":2}}}"#)
+            let (_, limited) = try await api.call(.get, "\(Self.sync)?filter=\(filter)", token: alice)
+            let room = try #require(limited["rooms"]?["join"]?[roomID])
+            #expect(Self.timelineBodies(limited, roomID) == ["m2", "m3"])
+            #expect(room["timeline"]?["limited"] == true)
+            let stateTypes = Set(room["state"]?["events"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [])
+            #expect(stateTypes.isSuperset(of: ["m.room.create", "m.room.member", "m.room.power_levels", "m.room.name"]))
+            let prevBatch = try #require(room["timeline"]?["prev_batch"]?.stringValue)
+            let (_, older) = try await api.call(
+                .get, "/_matrix/client/v3/rooms/\(escaped(roomID))/messages?dir=b&limit=1&from=\(prevBatch)", token: alice
+            )
+            #expect(older["chunk"]?.arrayValue?.first?["content"]?["body"] == "m1")
+        }
+    }
+
+    @Test("incremental sync returns only what came after the token; a long-poll wakes on a send", .timeLimit(.minutes(2)))
+    func incrementalAndLongPoll() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let roomID = try await api.createRoom(token: alice)
+            _ = try await api.send("before", in: roomID, token: alice)
+            let (_, initial) = try await api.call(.get, Self.sync, token: alice)
+            let token = try #require(initial["next_batch"]?.stringValue)
+
+            let (_, idle) = try await api.call(.get, "\(Self.sync)?since=\(token)&timeout=0", token: alice)
+            #expect(idle["rooms"]?["join"]?.objectValue?.isEmpty == true)
+            #expect(idle["next_batch"]?.stringValue == token)
+
+            // Waits longer than the test may run: only the wake-up can answer it in time.
+            async let polled = api.call(.get, "\(Self.sync)?since=\(token)&timeout=300000", token: alice)
+            try await eventually(within: .seconds(10)) {
+                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+            }
+            _ = try await api.send("after", in: roomID, token: alice)
+            let (status, woken) = try await polled
+            #expect(status == 200)
+            #expect(Self.timelineBodies(woken, roomID) == ["after"])
+            #expect(woken["rooms"]?["join"]?[roomID]?["state"]?["events"]?.arrayValue?.isEmpty == true)
+            #expect(woken["rooms"]?["join"]?[roomID]?["timeline"]?["limited"] == false)
+        }
+    }
+
+    @Test("an invite carries stripped state; the join brings the room's state; a leave ends the timeline there",
+          .timeLimit(.minutes(2)))
+    func inviteJoinLeave() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice"), bob = try await api.register("bob")
+            let roomID = try await api.createRoom(token: alice, ["name": "Garden"])
+            let room = "/_matrix/client/v3/rooms/\(escaped(roomID))"
+            let (_, bobInitial) = try await api.call(.get, Self.sync, token: bob)
+            var token = try #require(bobInitial["next_batch"]?.stringValue)
+
+            #expect(try await api.call(.post, "\(room)/invite", token: alice, body: ["user_id": "@bob:test.local"]).status == 200)
+            let (_, invited) = try await api.call(.get, "\(Self.sync)?since=\(token)", token: bob)
+            let inviteState = invited["rooms"]?["invite"]?[roomID]?["invite_state"]?["events"]?.arrayValue ?? []
+            #expect(inviteState.contains { $0["type"] == "m.room.name" && $0["content"]?["name"] == "Garden" })
+            #expect(inviteState.contains { $0["type"] == "m.room.member" && $0["content"]?["membership"] == "invite" })
+            token = try #require(invited["next_batch"]?.stringValue)
+
+            #expect(try await api.call(.post, "\(room)/join", token: bob, body: [:]).status == 200)
+            let (_, joined) = try await api.call(.get, "\(Self.sync)?since=\(token)", token: bob)
+            let joinedRoom = try #require(joined["rooms"]?["join"]?[roomID])
+            let state = (joinedRoom["state"]?["events"]?.arrayValue ?? []) + (joinedRoom["timeline"]?["events"]?.arrayValue ?? [])
+            #expect(state.contains { $0["type"] == "m.room.create" })
+            token = try #require(joined["next_batch"]?.stringValue)
+
+            _ = try await api.send("while bob is here", in: roomID, token: alice)
+            #expect(try await api.call(.post, "\(room)/leave", token: bob, body: [:]).status == 200)
+            _ = try await api.send("after bob left", in: roomID, token: alice)
+            let (_, left) = try await api.call(.get, "\(Self.sync)?since=\(token)", token: bob)
+            #expect(left["rooms"]?["join"]?[roomID] == nil)
+            let leftTimeline = left["rooms"]?["leave"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
+            #expect(leftTimeline.compactMap { $0["content"]?["body"]?.stringValue } == ["while bob is here"])
+            #expect(leftTimeline.last?["content"]?["membership"] == "leave")
+        }
+    }
+
+    @Test("account data and receipts arrive in the next incremental sync", .timeLimit(.minutes(2)))
+    func accountDataAndReceipts() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let roomID = try await api.createRoom(token: alice)
+            let eventID = try #require(try await api.send("hello", in: roomID, token: alice).1["event_id"]?.stringValue)
+            let (_, initial) = try await api.call(.get, Self.sync, token: alice)
+            let token = try #require(initial["next_batch"]?.stringValue)
+
+            #expect(try await api.call(.put, "/_matrix/client/v3/user/\(escaped("@alice:test.local"))/account_data/m.example",
+                                       token: alice, body: ["answer": 42]).status == 200)
+            #expect(try await api.call(.post, "/_matrix/client/v3/rooms/\(escaped(roomID))/receipt/m.read/\(escaped(eventID))",
+                                       token: alice, body: [:]).status == 200)
+            let (_, next) = try await api.call(.get, "\(Self.sync)?since=\(token)", token: alice)
+            let accountData = next["account_data"]?["events"]?.arrayValue ?? []
+            #expect(accountData.contains { $0["type"] == "m.example" && $0["content"]?["answer"] == 42 })
+            let ephemeral = next["rooms"]?["join"]?[roomID]?["ephemeral"]?["events"]?.arrayValue ?? []
+            #expect(ephemeral.first?["content"]?[eventID]?["m.read"]?["@alice:test.local"]?["ts"]?.integerValue != nil)
+        }
+    }
+
+    @Test("bad tokens, timeouts, filters and presence values are 400s with the spec's errcodes", .timeLimit(.minutes(2)))
+    func badParameters() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            for (query, errcode) in [
+                ("since=garbage", "M_INVALID_PARAM"), ("since=s1_x", "M_INVALID_PARAM"), ("timeout=-5", "M_INVALID_PARAM"),
+                ("set_presence=busy", "M_INVALID_PARAM"), ("filter=\(escaped("{bad"))", "M_NOT_JSON"),
+                ("filter=\(escaped(#"{"room":{"timeline":{"limit":"ten"}}}"#))", "M_BAD_JSON"),
+            ] {
+                let (status, body) = try await api.call(.get, "\(Self.sync)?\(query)", token: alice)
+                #expect(status == 400, "\(query)")
+                #expect(body["errcode"]?.stringValue == errcode, "\(query)")
+            }
+            #expect(try await api.call(.get, Self.sync).status == 401)
+        }
+    }
+}
