@@ -63,18 +63,24 @@ public struct RoomWriteTransaction: Sendable {
     let connection: PostgresConnection
     let store: RoomStore
 
-    /// Creates the room's row, before its create event is appended, and returns it.
+    /// Creates the room's row, before its create event is appended, and returns it; `nil` when a
+    /// room with this ID exists already.
     public func createRoom(_ roomID: String, version: String, creator: String, isPublic: Bool) async throws
-        -> RoomRecord {
+        -> RoomRecord? {
         precondition(roomIDs.contains(roomID), "createRoom outside the room's lock")
-        try await connection.query(
+        let rows = try await connection.query(
             """
             INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts)
             VALUES (\(roomID), \(version), \(creator), \(isPublic), \(unixMilliseconds()))
+            ON CONFLICT (room_id) DO NOTHING
+            RETURNING room_id
             """,
             logger: store.database.queryLogger("insert_room")
         )
-        return RoomRecord(roomID: roomID, roomVersion: version, creator: creator, isPublic: isPublic, stateGroup: nil)
+        for try await _ in rows {
+            return RoomRecord(roomID: roomID, roomVersion: version, creator: creator, isPublic: isPublic, stateGroup: nil)
+        }
+        return nil
     }
 
     /// The room with its extremities, the events filling `slots` of its current state and, for

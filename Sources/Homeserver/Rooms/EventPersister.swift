@@ -35,6 +35,8 @@ public struct EventPersister: Sendable {
 
     /// The most prev events an event names; the rest stay extremities for the next one.
     static let maximumPrevEvents = 10
+    /// How many create events `createRoom` tries before giving up on a free room ID.
+    static let maximumRoomIDAttempts = 100
     /// The most concurrent sends persisted in one transaction.
     static let maximumBatchSize = 64
 
@@ -64,27 +66,38 @@ public struct EventPersister: Sendable {
         let draft = EventDraft(type: EventType.create, stateKey: "", sender: creator, content: content)
         let builder = EventBuilder(rules: rules, serverName: serverName.description, signingKey: signingKey)
 
-        let explicitRoomID = rules.roomIDFromCreateEvent
-            ? nil : try RoomID(parsing: "!\(SecureToken.alphanumeric(18)):\(serverName)")
-        let pdu = try build(builder, draft, roomID: explicitRoomID, prevEvents: [], authEvents: [], depth: 1)
-        let roomID = try explicitRoomID ?? EventHashing.roomID(ofCreateEvent: pdu.json, rules: rules)
-        do {
-            try AuthorizationRules.checkAuthEvents(pdu, provider: [EventID: PDU](), rules: rules)
-        } catch {
-            throw MatrixError(.forbidden, error.message)
-        }
-
-        let event = try await timed {
-            try await rooms.withRoomLock(roomID.description) { transaction in
-                let record = try await transaction.createRoom(roomID.description, version: rules.id.rawValue,
-                                                              creator: creator.description, isPublic: isPublic)
-                let create = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu))
-                let append = RoomAppend(room: record, events: [create], extremities: [create.event.eventID])
-                return try await transaction.append([append])[0]
+        // From v12 the room ID is the create event's hash, so two rooms created by one user in the
+        // same millisecond with the same content would share it: the later one moves its
+        // timestamp on by a millisecond until its ID is free.
+        var timestamp = unixMilliseconds()
+        for _ in 0..<Self.maximumRoomIDAttempts {
+            let explicitRoomID = rules.roomIDFromCreateEvent
+                ? nil : try RoomID(parsing: "!\(SecureToken.alphanumeric(18)):\(serverName)")
+            let pdu = try build(builder, draft, roomID: explicitRoomID, prevEvents: [], authEvents: [], depth: 1,
+                                originServerTimestamp: timestamp)
+            let roomID = try explicitRoomID ?? EventHashing.roomID(ofCreateEvent: pdu.json, rules: rules)
+            do {
+                try AuthorizationRules.checkAuthEvents(pdu, provider: [EventID: PDU](), rules: rules)
+            } catch {
+                throw MatrixError(.forbidden, error.message)
             }
+            let created = try await timed {
+                try await rooms.withRoomLock(roomID.description) { transaction -> PersistedEvent? in
+                    guard let record = try await transaction.createRoom(
+                        roomID.description, version: rules.id.rawValue, creator: creator.description, isPublic: isPublic
+                    ) else { return nil }
+                    let create = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu))
+                    let append = RoomAppend(room: record, events: [create], extremities: [create.event.eventID])
+                    return try await transaction.append([append])[0]
+                }
+            }
+            if let created {
+                await announce(created)
+                return (roomID, created)
+            }
+            timestamp += 1
         }
-        await announce(event)
-        return (roomID, event)
+        throw MatrixError(.unknown, "Could not find a free room ID")
     }
 
     /// Creates `draft` in an existing room and returns it as persisted.
@@ -259,12 +272,12 @@ public struct EventPersister: Sendable {
 
     private func build(
         _ builder: EventBuilder, _ draft: EventDraft, roomID: RoomID?, prevEvents: [EventReference],
-        authEvents: [EventReference], depth: Int64
+        authEvents: [EventReference], depth: Int64, originServerTimestamp: Int64 = unixMilliseconds()
     ) throws -> PDU {
         let pdu: PDU
         do {
             pdu = try builder.build(draft, roomID: roomID, prevEvents: prevEvents, authEvents: authEvents, depth: depth,
-                                    originServerTimestamp: unixMilliseconds())
+                                    originServerTimestamp: originServerTimestamp)
         } catch .notCanonicalJSON {
             throw MatrixError(.badJSON, "Event content must be canonical JSON: integers only, no floats")
         } catch {

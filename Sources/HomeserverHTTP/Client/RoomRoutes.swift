@@ -155,8 +155,8 @@ public struct RoomRoutes: Sendable {
     }
 
     /// The `filter` query parameter (a JSON `RoomEventFilter`), or no filter.
-    private static func filter(_ query: Parameters) throws -> RoomEventFilter {
-        try query.get("filter").map { text throws -> RoomEventFilter in try RoomEventFilter(queryParameter: text) }
+    private static func filter(_ request: Request) throws -> RoomEventFilter {
+        try request.formQuery("filter").map { text throws -> RoomEventFilter in try RoomEventFilter(queryParameter: text) }
             ?? RoomEventFilter()
     }
 
@@ -204,7 +204,7 @@ public struct RoomRoutes: Sendable {
             case "f": direction = .forward
             default: throw MatrixError(.invalidParam, "dir must be 'b' or 'f'")
             }
-            let filter = try Self.filter(query)
+            let filter = try Self.filter(request)
             let page = try await rooms.messages(
                 in: try context.roomID(), for: try context.requireRequester().userID,
                 from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
@@ -219,7 +219,7 @@ public struct RoomRoutes: Sendable {
             return response
         }
         group.get("rooms/:roomId/context/:eventId") { request, context in
-            let filter = try Self.filter(request.uri.queryParameters)
+            let filter = try Self.filter(request)
             let result = try await rooms.context(
                 of: try context.pathParameter("eventId"), in: try context.roomID(),
                 for: try context.requireRequester().userID, limit: try Self.limit(request, filter: filter), filter: filter

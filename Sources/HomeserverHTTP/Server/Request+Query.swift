@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MatrixCore
 
@@ -19,5 +20,21 @@ extension Request {
         case "false": return false
         default: throw MatrixError(.invalidParam, "Boolean query parameter '\(name)' must be one of ['true', 'false']")
         }
+    }
+
+    /// A query parameter decoded as HTML forms encode it: `+` is a space, then percent escapes
+    /// are decoded (a literal `+` arrives as `%2B`). Clients built on form encoders send JSON
+    /// filters so; the first value wins when the name repeats.
+    func formQuery(_ name: String) -> String? {
+        guard let query = uri.query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ text: Substring) -> String? {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard decoded(parts[0]) == name else { continue }
+            return parts.count > 1 ? decoded(parts[1]) : ""
+        }
+        return nil
     }
 }

@@ -31,7 +31,7 @@ public struct SyncRoutes: Sendable {
                 let since = try query.get("since").map { token throws(MatrixError) in try SyncToken(parsing: token) }
                 let timeout = try Self.milliseconds(query.get("timeout"))
                 let result = try await sync.sync(
-                    for: requester.userID, since: since, filter: try await filter(query.get("filter"), for: requester),
+                    for: requester.userID, since: since, filter: try await filter(request.formQuery("filter"), for: requester),
                     fullState: query.get("full_state") == "true", timeout: min(timeout, maximumTimeout)
                 )
                 return try await response(result)

@@ -62,6 +62,23 @@ struct ConcurrentSendTests {
         }
     }
 
+    @Test("rooms created at once by one user with the same content all exist, with distinct IDs",
+          .timeLimit(.minutes(2)))
+    func simultaneousRoomCreation() async throws {
+        try await ClientAPITestServer().run { api in
+            let alice = try await api.register("alice")
+            let roomIDs = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 { group.addTask { try await api.createRoom(token: alice, ["preset": "private_chat"]) } }
+                var roomIDs: [String] = []
+                for try await roomID in group { roomIDs.append(roomID) }
+                return roomIDs
+            }
+            #expect(Set(roomIDs).count == 20)
+            let (_, joined) = try await api.call(.get, "/_matrix/client/v3/joined_rooms", token: alice)
+            #expect(Set(joined["joined_rooms"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(roomIDs))
+        }
+    }
+
     /// The room's events in stream order with their depth and prev events, from the database.
     static func timeline(of roomID: String, in database: Database) async throws
         -> [(eventID: String, type: String, depth: Int64, prevEvents: [String])] {

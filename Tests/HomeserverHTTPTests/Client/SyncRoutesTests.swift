@@ -127,6 +127,23 @@ struct SyncRoutesTests {
         }
     }
 
+    @Test("a filter sent as HTML forms encode it (spaces as '+', a literal '+' as %2B) is read", .timeLimit(.minutes(2)))
+    func formEncodedFilter() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let roomID = try await api.createRoom(token: alice)
+            _ = try await api.send("a+b", in: roomID, token: alice)
+            let filter = "%7B%22room%22:+%7B%22timeline%22:+%7B%22limit%22:+1%7D%7D%7D"
+            let (status, body) = try await api.call(.get, "\(Self.sync)?filter=\(filter)", token: alice)
+            #expect(status == 200)
+            #expect(Self.timelineBodies(body, roomID) == ["a+b"])
+            let senders = "%7B%22senders%22:+%5B%22@alice:test.local%22%5D,+%22types%22:+%5B%22m.room.message%22%5D%7D"
+            let (_, page) = try await api.call(.get, "/_matrix/client/v3/rooms/\(escaped(roomID))/messages?dir=b&filter=\(senders)",
+                                               token: alice)
+            #expect(page["chunk"]?.arrayValue?.compactMap { $0["content"]?["body"]?.stringValue } == ["a+b"])
+        }
+    }
+
     @Test("bad tokens, timeouts, filters and presence values are 400s with the spec's errcodes", .timeLimit(.minutes(2)))
     func badParameters() async throws {
         try await ClientAPITestServer(servesSync: true).run { api in
