@@ -2,6 +2,7 @@
 # Starts or stops every Trellis worker and the nginx router in front of them.
 #   cluster.sh start   # needs RUN_DIR/trellis.yaml; PostgreSQL and Redis already up
 #   cluster.sh stop    # stops exactly the processes recorded in RUN_DIR/pids, by PID
+#   cluster.sh restart NAME   # stops one worker (e.g. sync-1) and starts it again on its ports
 # Environment:
 #   RUN_DIR      state directory (config, logs/, pids/)              default .run
 #   BIN_DIR      directory holding the built executables               default: swift build --show-bin-path
@@ -37,10 +38,7 @@ start() {
         for i in $(seq 1 "$(replicas_of "$kind")"); do
             port=$((port + 1))
             name="$kind-$i"
-            TRELLIS__WORKER__NAME=$name TRELLIS__WORKER__LISTEN_PORT=$port \
-                TRELLIS__WORKER__METRICS_PORT=$((port + 1000)) \
-                "$bin_dir/trellis-$kind" --config "$config" >>"$RUN_DIR/logs/$name.log" 2>&1 &
-            echo $! >"$RUN_DIR/pids/$name.pid"
+            launch "$bin_dir" "$name" "$kind" "$port" "$((port + 1000))"
             echo "$name $kind $port $((port + 1000))" >>"$RUN_DIR/workers"
             case " $TRAFFIC_KINDS " in *" $kind "*) echo "$kind 127.0.0.1:$port" >>"$RUN_DIR/upstreams" ;; esac
         done
@@ -58,6 +56,26 @@ start() {
     cp "$RUN_DIR/nginx.pid" "$RUN_DIR/pids/nginx.pid"
 }
 
+# launch BIN_DIR NAME KIND PORT METRICS_PORT: starts one worker in the background, records its PID.
+launch() {
+    TRELLIS__WORKER__NAME=$2 TRELLIS__WORKER__LISTEN_PORT=$4 TRELLIS__WORKER__METRICS_PORT=$5 \
+        "$1/trellis-$3" --config "$RUN_DIR/trellis.yaml" >>"$RUN_DIR/logs/$2.log" 2>&1 &
+    echo $! >"$RUN_DIR/pids/$2.pid"
+}
+
+# restart NAME: stops the worker NAME and starts it again on the same ports; waits until ready.
+restart() {
+    local bin_dir=${BIN_DIR:-$(swift build --show-bin-path)} target=$1 name kind port metrics
+    while read -r name kind port metrics; do
+        [ "$name" = "$target" ] || continue
+        stop_pid "$(cat "$RUN_DIR/pids/$name.pid")" "$name"
+        launch "$bin_dir" "$name" "$kind" "$port" "$metrics"
+        wait_for "$name to be ready (see $RUN_DIR/logs/$name.log)" 60 curl -fsS "http://127.0.0.1:$metrics/ready"
+        return 0
+    done <"$RUN_DIR/workers"
+    die "no worker named $target in $RUN_DIR/workers"
+}
+
 stop() {
     [ -d "$RUN_DIR/pids" ] || return 0
     local file
@@ -71,5 +89,6 @@ stop() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) die "usage: cluster.sh start|stop" ;;
+    restart) restart "${2:?usage: cluster.sh restart NAME}" ;;
+    *) die "usage: cluster.sh start|stop|restart NAME" ;;
 esac

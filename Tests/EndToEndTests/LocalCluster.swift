@@ -22,8 +22,10 @@ struct LocalCluster {
 
     var baseURL: String { "http://127.0.0.1:\(httpPort)" }
 
-    /// Starts the cluster with `replicas[kind]` processes of each kind (1 by default).
-    static func start(replicas: [String: Int] = [:]) async throws -> LocalCluster {
+    /// Starts the cluster with `replicas[kind]` processes of each kind (1 by default), on the
+    /// test Redis or the one at `redisPort`.
+    static func start(replicas: [String: Int] = [:], redisPort: Int = TestEnvironment.redisPort) async throws
+        -> LocalCluster {
         let root = TestEnvironment.repositoryRoot
         let bin = TestEnvironment.binaryDirectory
         let runDirectory = URL(fileURLWithPath: "/tmp/trellis-e2e-\(UUID().uuidString.prefix(8))")
@@ -36,7 +38,7 @@ struct LocalCluster {
             public_baseurl: http://127.0.0.1/
             signing_key_path: \(keyPath)
             database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
-            redis: { host: \(TestEnvironment.redisHost), port: \(TestEnvironment.redisPort) }
+            redis: { host: \(TestEnvironment.redisHost), port: \(redisPort) }
             limits: { max_request_body_bytes: \(maxRequestBodyBytes) }
             logging: { level: info, format: json }
             accounts: { registration_enabled: true, password_hash_operations: 1, password_hash_memory_kib: 8 }
@@ -75,6 +77,15 @@ struct LocalCluster {
         try await Command.run(
             TestEnvironment.repositoryRoot.appendingPathComponent("scripts/cluster.sh").path, ["stop"],
             environment: ["RUN_DIR": runDirectory.path]
+        )
+    }
+
+    /// Stops one worker and starts it again on the same ports, through the cluster script; returns
+    /// once it is ready.
+    func restart(_ workerName: String) async throws {
+        try await Command.run(
+            TestEnvironment.repositoryRoot.appendingPathComponent("scripts/cluster.sh").path, ["restart", workerName],
+            environment: ["RUN_DIR": runDirectory.path, "BIN_DIR": TestEnvironment.binaryDirectory.path]
         )
     }
 

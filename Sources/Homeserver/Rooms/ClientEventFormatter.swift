@@ -22,7 +22,8 @@ public struct ClientEventFormatter: Sendable {
     private func formatted<Formatted>(
         _ groups: [[PersistedEvent]], _ format: (PersistedEvent, PersistedEvent?) throws -> Formatted
     ) async throws -> [[Formatted]] {
-        let redactions = try await rooms.events(groups.joined().compactMap(\.redactedBy))
+        let redactionIDs = groups.joined().compactMap(\.redactedBy)
+        let redactions = redactionIDs.isEmpty ? [:] : try await rooms.events(redactionIDs)
         return try groups.map { events in
             try events.map { event in try format(event, event.redactedBy.flatMap { redactions[$0] }) }
         }

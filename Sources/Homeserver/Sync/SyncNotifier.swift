@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Replication
 
 /// Wakes the long-polling `/sync` requests of this process that a change concerns.
@@ -20,9 +21,13 @@ public actor SyncNotifier {
         var continuation: CheckedContinuation<Void, Never>?
     }
 
-    private var waiters: [UUID: Waiter] = [:]
+    private var waiters: [UUID: Waiter] = [:] {
+        didSet { Self.longPolls.record(waiters.count) }
+    }
     private var byUser: [String: Set<UUID>] = [:]
     private var byRoom: [String: Set<UUID>] = [:]
+
+    private static let longPolls = Gauge(label: "trellis_sync_long_polls")
 
     public init() {}
 

@@ -60,6 +60,9 @@ public struct SyncService: Sendable {
         EventType.encryption, EventType.topic,
     ]
 
+    /// How many rooms one sync reads at a time.
+    static let roomConcurrency = 8
+
     public init(store: SyncStore, rooms: RoomStore, notifier: SyncNotifier) {
         self.store = store
         self.rooms = rooms
@@ -105,18 +108,19 @@ public struct SyncService: Sendable {
         let joinedIDs = joined.map(\.roomID)
         let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
         let receipts = try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts)
-        for membership in joined {
-            let roomID = membership.roomID
+        let changedRooms = joined.filter { membership in
+            since == nil || fullState || membership.event.streamPosition > from.events
+                || withEvents.contains(membership.roomID) || accountData.contains { $0.roomID == membership.roomID }
+                || receipts.contains { $0.roomID == membership.roomID }
+        }
+        result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             let isNew = since == nil || fullState || membership.event.streamPosition > from.events
-            let roomAccountData = accountData.filter { $0.roomID == roomID }
-            let roomReceipts = receipts.filter { $0.roomID == roomID }
-            guard isNew || withEvents.contains(roomID) || !roomAccountData.isEmpty || !roomReceipts.isEmpty
-            else { continue }
-            var room = try await timeline(of: roomID, after: isNew ? nil : from.events, upTo: now.events,
-                                          since: isNew ? nil : from.events, userID: userID, filter: filter)
-            room.accountData = roomAccountData
-            room.receipts = roomReceipts
-            result.joined.append(room)
+            var room = try await timeline(of: membership.roomID, after: isNew ? nil : from.events, upTo: now.events,
+                                          since: isNew ? nil : from.events, userID: userID, filter: filter,
+                                          isPresent: true)
+            room.accountData = accountData.filter { $0.roomID == membership.roomID }
+            room.receipts = receipts.filter { $0.roomID == membership.roomID }
+            return room
         }
 
         for membership in memberships where membership.membership == Membership.invite
@@ -131,7 +135,7 @@ public struct SyncService: Sendable {
             let end = membership.event.streamPosition
             result.left.append(try await timeline(of: membership.roomID, after: since == nil ? nil : from.events,
                                                   upTo: end, since: since == nil ? nil : from.events, userID: userID,
-                                                  filter: filter))
+                                                  filter: filter, isPresent: false))
         }
         return result
     }
@@ -139,8 +143,11 @@ public struct SyncService: Sendable {
     /// A room's timeline in the gap range `(after, upTo]`, newest first read and returned oldest
     /// first, with the state the client lacks: everything before the timeline when `since` is
     /// `nil`, else what changed after `since` in a gap the timeline left out.
+    ///
+    /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms.
     private func timeline(
-        of roomID: String, after: Int64?, upTo: Int64, since: Int64?, userID: String, filter: SyncFilter
+        of roomID: String, after: Int64?, upTo: Int64, since: Int64?, userID: String, filter: SyncFilter,
+        isPresent: Bool
     ) async throws -> SyncedRoom {
         let limit = filter.timelineLimit
         var events = try await rooms.timeline(of: roomID, from: upTo, to: after, direction: .backward,
@@ -150,8 +157,8 @@ public struct SyncService: Sendable {
         events.reverse()
         let start = (events.first?.streamPosition).map { $0 - 1 } ?? upTo
         var state: [PersistedEvent] = []
-        if since == nil || limited, let group = try await rooms.stateGroup(of: roomID, at: start) {
-            state = try await rooms.stateEvents(ofGroup: group)
+        if since == nil || limited {
+            state = try await stateBefore(events, of: roomID, at: start, isPresent: isPresent)
             if let since { state = state.filter { $0.streamPosition > since } }
             if filter.lazyLoadMembers {
                 let senders = Set(events.map(\.sender)).union([userID])
@@ -161,6 +168,40 @@ public struct SyncService: Sendable {
         }
         return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
                           accountData: [], receipts: [])
+    }
+
+    /// The room's state before `timeline`, which starts after gap `start`. When the timeline
+    /// reaches the present and changes no state, that is the current state, one indexed read;
+    /// otherwise it is the state group at `start`.
+    private func stateBefore(_ timeline: [PersistedEvent], of roomID: String, at start: Int64, isPresent: Bool)
+        async throws -> [PersistedEvent] {
+        if isPresent, !timeline.contains(where: { $0.stateKey != nil }) {
+            return try await rooms.currentStateEvents(of: roomID)
+        }
+        guard let group = try await rooms.stateGroup(of: roomID, at: start) else { return [] }
+        return try await rooms.stateEvents(ofGroup: group)
+    }
+
+    /// `transform` of each element, up to ``roomConcurrency`` at a time, in the elements' order.
+    private func concurrentlyInOrder<Element: Sendable, Transformed: Sendable>(
+        _ elements: [Element], _ transform: @escaping @Sendable (Element) async throws -> Transformed
+    ) async throws -> [Transformed] {
+        try await withThrowingTaskGroup(of: (Int, Transformed).self) { group in
+            var results = [Transformed?](repeating: nil, count: elements.count)
+            var next = 0
+            func startNext() {
+                guard next < elements.count else { return }
+                let index = next, element = elements[index]
+                group.addTask { (index, try await transform(element)) }
+                next += 1
+            }
+            for _ in 0..<Self.roomConcurrency { startNext() }
+            while let (index, transformed) = try await group.next() {
+                results[index] = transformed
+                startNext()
+            }
+            return results.compactMap { $0 }
+        }
     }
 
     /// The invite event and the room's current state of the stripped types.

@@ -93,8 +93,9 @@ public struct SyncRoutes: Sendable {
     /// The `join` or `leave` section: each room's timeline, state, account data and receipts.
     private func section(_ rooms: [SyncedRoom]) async throws -> JSONTextObject {
         var section = JSONTextObject()
-        for room in rooms {
-            let texts = try await formatter.texts(grouped: [room.timeline, room.state])
+        let formatted = try await formatter.texts(grouped: rooms.flatMap { [$0.timeline, $0.state] })
+        for (index, room) in rooms.enumerated() {
+            let texts = formatted[2 * index...2 * index + 1].map { $0 }
             var timeline = JSONTextObject()
             timeline.set("events", array: texts[0])
             timeline.set("limited", .bool(room.limited))

@@ -68,6 +68,18 @@ struct SyncRoutesTests {
             #expect(Self.timelineBodies(woken, roomID) == ["after"])
             #expect(woken["rooms"]?["join"]?[roomID]?["state"]?["events"]?.arrayValue?.isEmpty == true)
             #expect(woken["rooms"]?["join"]?[roomID]?["timeline"]?["limited"] == false)
+
+            // A gap in an incremental sync: the state that changed in it comes as state.
+            let next = try #require(woken["next_batch"]?.stringValue)
+            #expect(try await api.call(.put, "/_matrix/client/v3/rooms/\(escaped(roomID))/state/m.room.topic", token: alice,
+                                       body: ["topic": "Gaps"]).status == 200)
+            for index in 1...3 { _ = try await api.send("gap \(index)", in: roomID, token: alice) }
+            let filter = escaped(#"{"room":{"timeline":{"limit":1}}}"#)
+            let (_, gap) = try await api.call(.get, "\(Self.sync)?since=\(next)&filter=\(filter)", token: alice)
+            let gapRoom = try #require(gap["rooms"]?["join"]?[roomID])
+            #expect(Self.timelineBodies(gap, roomID) == ["gap 3"])
+            #expect(gapRoom["timeline"]?["limited"] == true)
+            #expect(gapRoom["state"]?["events"]?.arrayValue?.map { $0["type"]?.stringValue } == ["m.room.topic"])
         }
     }
 
