@@ -3,7 +3,7 @@
 
 Usage: compare_client_api.py RESULTS_DIR SCENARIO... — reads RESULTS_DIR/{trellis,synapse}-SCENARIO.json
 as written by matrix_bench.py; prints a Markdown table with the ratio Trellis/Synapse for
-throughput and Synapse/Trellis for p95 latency (both "higher is better for Trellis")."""
+throughput and Synapse/Trellis for latencies (both "higher is better for Trellis")."""
 import json
 import sys
 from pathlib import Path
@@ -12,6 +12,22 @@ THROUGHPUT = {
     "register": "users_per_s", "login": "logins_per_s", "create_room": "rooms_per_s",
     "send": "events_per_s", "send_many_rooms": "events_per_s", "messages": "events_per_s",
 }
+
+# The sync scenarios' figures: (metric path, higher is better).
+SYNC_FIGURES = {
+    "sync_latency": [("send_to_sync_latency_ms.p50", False), ("send_to_sync_latency_ms.p95", False)],
+    "initial_sync": [("latency_ms.p50", False), ("latency_ms.p95", False)],
+    "large_room": [("join_latency_ms.p50", False), ("initial_sync_lazy_members_ms.p50", False),
+                   ("initial_sync_full_members_ms.p50", False)],
+    "idle_syncs": [("fanout_all_seen_ms", False), ("server_rss_during_mib", False)],
+}
+
+
+def figure(metrics_: dict, path: str):
+    value = metrics_
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def metrics(directory: Path, label: str, scenario: str):
@@ -33,13 +49,18 @@ def main() -> None:
         if trellis is None:
             print(f"| {scenario} | (no Trellis result) | | | |")
             continue
-        key = THROUGHPUT[scenario]
-        rows = [(key, trellis[key], synapse[key] if synapse else None, True),
-                ("p95 ms", trellis["latency_ms"]["p95"], synapse["latency_ms"]["p95"] if synapse else None, False)]
+        if scenario in SYNC_FIGURES:
+            rows = [(path, figure(trellis, path), figure(synapse, path) if synapse else None, higher)
+                    for path, higher in SYNC_FIGURES[scenario]]
+        else:
+            key = THROUGHPUT[scenario]
+            rows = [(key, trellis[key], synapse[key] if synapse else None, True),
+                    ("p95 ms", trellis["latency_ms"]["p95"], synapse["latency_ms"]["p95"] if synapse else None, False)]
         for name, ours, theirs, higher_is_better in rows:
             ratio = ""
-            if theirs:
-                ratio = f"{ours / theirs:.1f}x" if higher_is_better else f"{theirs / ours:.1f}x faster"
+            if theirs and ours:
+                better = "faster" if "ms" in name else "less"
+                ratio = f"{ours / theirs:.1f}x" if higher_is_better else f"{theirs / ours:.1f}x {better}"
             print(f"| {scenario} | {name} | {ours} | {theirs if theirs is not None else '—'} | {ratio} |")
 
 
