@@ -28,11 +28,14 @@ public struct SyncRoutes: Sendable {
                 if let presence = query.get("set_presence"), !["online", "offline", "unavailable"].contains(presence) {
                     throw MatrixError(.invalidParam, "set_presence must be online, offline or unavailable")
                 }
+                // `use_state_after` (state at the end of the timeline) is not served yet; clients that
+                // ask for it read `state` when `state_after` is absent, as the spec lets them.
+                _ = try request.booleanQuery("use_state_after")
                 let since = try query.get("since").map { token throws(MatrixError) in try SyncToken(parsing: token) }
                 let timeout = try Self.milliseconds(query.get("timeout"))
                 let result = try await sync.sync(
                     for: requester.userID, since: since, filter: try await filter(request.formQuery("filter"), for: requester),
-                    fullState: query.get("full_state") == "true", timeout: min(timeout, maximumTimeout)
+                    fullState: try request.booleanQuery("full_state") ?? false, timeout: min(timeout, maximumTimeout)
                 )
                 return try await response(result)
             }

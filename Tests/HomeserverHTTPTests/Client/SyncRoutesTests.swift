@@ -162,7 +162,8 @@ struct SyncRoutesTests {
             let alice = try await api.register("alice")
             for (query, errcode) in [
                 ("since=garbage", "M_INVALID_PARAM"), ("since=s1_x", "M_INVALID_PARAM"), ("timeout=-5", "M_INVALID_PARAM"),
-                ("set_presence=busy", "M_INVALID_PARAM"), ("filter=\(escaped("{bad"))", "M_NOT_JSON"),
+                ("set_presence=busy", "M_INVALID_PARAM"), ("full_state=yes", "M_INVALID_PARAM"),
+                ("use_state_after=1", "M_INVALID_PARAM"), ("filter=\(escaped("{bad"))", "M_NOT_JSON"),
                 ("filter=\(escaped(#"{"room":{"timeline":{"limit":"ten"}}}"#))", "M_BAD_JSON"),
             ] {
                 let (status, body) = try await api.call(.get, "\(Self.sync)?\(query)", token: alice)
