@@ -29,6 +29,14 @@ public struct AccountDataChange: Sendable, Equatable {
     public var content: String
 }
 
+/// Who is in a room, as a sync's room summary shows it.
+public struct RoomMemberSummary: Sendable, Equatable {
+    public var joinedCount: Int
+    public var invitedCount: Int
+    /// Up to five joined or invited members other than the reader, sorted.
+    public var heroes: [String]
+}
+
 /// The latest receipt of one user, type and thread in a room.
 public struct StoredReceipt: Sendable, Equatable {
     public var roomID: String
@@ -102,6 +110,23 @@ public struct SyncStore: Sendable {
         var rooms: Set<String> = []
         for try await roomID in rows.decode(String.self) { rooms.insert(roomID) }
         return rooms
+    }
+
+    /// The room's joined and invited counts and its heroes as `reader` sees them.
+    public func memberSummary(of roomID: String, reader: String) async throws -> RoomMemberSummary {
+        let rows = try await database.client.query(
+            """
+            SELECT count(*) FILTER (WHERE membership = 'join'), count(*) FILTER (WHERE membership = 'invite'),
+                   COALESCE((array_agg(state_key ORDER BY state_key)
+                             FILTER (WHERE membership IN ('join', 'invite') AND state_key <> \(reader)))[1:5], '{}')
+            FROM current_state_events WHERE room_id = \(roomID) AND type = 'm.room.member'
+            """,
+            logger: database.queryLogger("select_member_summary")
+        )
+        for try await (joined, invited, heroes) in rows.decode((Int64, Int64, [String]).self) {
+            return RoomMemberSummary(joinedCount: Int(joined), invitedCount: Int(invited), heroes: heroes)
+        }
+        return RoomMemberSummary(joinedCount: 0, invitedCount: 0, heroes: [])
     }
 
     /// The user's account data changed in `(after, upTo]`, global and per room.

@@ -18,6 +18,8 @@ public struct SyncedRoom: Sendable {
     public var accountData: [AccountDataChange]
     /// Receipts of this room that moved.
     public var receipts: [StoredReceipt]
+    /// Member counts and heroes, for joined rooms.
+    public var summary: RoomMemberSummary?
 }
 
 /// One room of the `invite` section: the invite and the state the inviter's server shares.
@@ -120,6 +122,7 @@ public struct SyncService: Sendable {
                                           isPresent: true)
             room.accountData = accountData.filter { $0.roomID == membership.roomID }
             room.receipts = receipts.filter { $0.roomID == membership.roomID }
+            room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
             return room
         }
 
@@ -167,7 +170,7 @@ public struct SyncService: Sendable {
             state.sort { $0.streamPosition < $1.streamPosition }
         }
         return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
-                          accountData: [], receipts: [])
+                          accountData: [], receipts: [], summary: nil)
     }
 
     /// The room's state before `timeline`, which starts after gap `start`. When the timeline

@@ -109,10 +109,19 @@ public struct SyncRoutes: Sendable {
             entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
             entry.set("ephemeral", object: Self.events(room.receipts.isEmpty ? [] : [Self.receiptEvent(room.receipts)]))
             entry.set("unread_notifications", .object(["notification_count": 0, "highlight_count": 0]))
-            entry.set("summary", .object([:]))
+            entry.set("summary", .object(room.summary.map(Self.summary) ?? [:]))
             section.set(room.roomID, object: entry)
         }
         return section
+    }
+
+    /// A joined room's `summary`: heroes and member counts.
+    private static func summary(_ summary: RoomMemberSummary) -> JSONObject {
+        [
+            "m.heroes": .array(summary.heroes.map(JSONValue.string)),
+            "m.joined_member_count": .integer(Int64(summary.joinedCount)),
+            "m.invited_member_count": .integer(Int64(summary.invitedCount)),
+        ]
     }
 
     /// `{"events": [...]}` around JSON texts.

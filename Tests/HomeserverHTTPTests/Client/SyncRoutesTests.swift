@@ -105,6 +105,8 @@ struct SyncRoutesTests {
             let joinedRoom = try #require(joined["rooms"]?["join"]?[roomID])
             let state = (joinedRoom["state"]?["events"]?.arrayValue ?? []) + (joinedRoom["timeline"]?["events"]?.arrayValue ?? [])
             #expect(state.contains { $0["type"] == "m.room.create" })
+            #expect(joinedRoom["summary"] == ["m.heroes": ["@alice:test.local"], "m.joined_member_count": 2,
+                                              "m.invited_member_count": 0])
             token = try #require(joined["next_batch"]?.stringValue)
 
             _ = try await api.send("while bob is here", in: roomID, token: alice)
