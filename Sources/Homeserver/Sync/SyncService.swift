@@ -77,27 +77,24 @@ public struct SyncService: Sendable {
         for userID: UserID, since: SyncToken?, filter: SyncFilter, fullState: Bool, timeout: Duration
     ) async throws -> SyncResult {
         let deadline = ContinuousClock.now + timeout
-        var result = try await changes(for: userID.description, since: since, filter: filter, fullState: fullState)
-        guard let since, result.isEmpty, timeout > .zero else { return result }
-        while result.isEmpty, ContinuousClock.now < deadline {
-            let joined = try await store.memberships(of: userID.description)
-                .filter { $0.membership == Membership.join }.map(\.roomID)
-            let ticket = await notifier.register(userID: userID.description, rooms: Set(joined))
+        var (result, joinedRooms) = try await changes(for: userID.description, since: since, filter: filter,
+                                                      fullState: fullState)
+        guard since != nil, timeout > .zero else { return result }
+        while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
+            let ticket = await notifier.register(userID: userID.description, rooms: joinedRooms)
             // Checked after registering: a change committed from here on also wakes the ticket.
-            if try await store.currentPositions() == result.nextBatch.positions {
-                await notifier.wait(ticket, until: deadline)
-            } else {
-                await notifier.wait(ticket, until: .now)
-            }
-            if Task.isCancelled { break }
-            result = try await changes(for: userID.description, since: since, filter: filter, fullState: fullState)
+            let changed = try await store.currentPositions() != result.nextBatch.positions
+            await notifier.wait(ticket, until: changed ? .now : deadline)
+            (result, joinedRooms) = try await changes(for: userID.description, since: since, filter: filter,
+                                                      fullState: fullState)
         }
         return result
     }
 
-    /// One computation of the changes, without waiting.
+    /// One computation of the changes, without waiting, and the joined rooms the filter lets
+    /// through (the rooms whose changes would wake a wait for more).
     func changes(for userID: String, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
-        -> SyncResult {
+        -> (SyncResult, joinedRooms: Set<String>) {
         let now = try await store.currentPositions()
         var result = SyncResult(nextBatch: SyncToken(now))
         let from = since?.positions ?? StreamPositions(events: -1, accountData: -1, receipts: -1)
@@ -105,23 +102,27 @@ public struct SyncService: Sendable {
         let accountData = filter.accountData
             ? try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData) : []
         result.accountData = accountData.filter { $0.roomID == nil }
+        let accountDataByRoom = Dictionary(grouping: accountData.filter { $0.roomID != nil }) { $0.roomID ?? "" }
 
         let joined = memberships.filter { $0.membership == Membership.join }
         let joinedIDs = joined.map(\.roomID)
         let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
-        let receipts = try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts)
-        let changedRooms = joined.filter { membership in
+        let receiptsByRoom = Dictionary(
+            grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
+            by: \.roomID
+        )
+        @Sendable func isNew(_ membership: RoomMembership) -> Bool {
             since == nil || fullState || membership.event.streamPosition > from.events
-                || withEvents.contains(membership.roomID) || accountData.contains { $0.roomID == membership.roomID }
-                || receipts.contains { $0.roomID == membership.roomID }
+        }
+        let changedRooms = joined.filter { membership in
+            isNew(membership) || withEvents.contains(membership.roomID) || accountDataByRoom[membership.roomID] != nil
+                || receiptsByRoom[membership.roomID] != nil
         }
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
-            let isNew = since == nil || fullState || membership.event.streamPosition > from.events
-            var room = try await timeline(of: membership.roomID, after: isNew ? nil : from.events, upTo: now.events,
-                                          since: isNew ? nil : from.events, userID: userID, filter: filter,
-                                          isPresent: true)
-            room.accountData = accountData.filter { $0.roomID == membership.roomID }
-            room.receipts = receipts.filter { $0.roomID == membership.roomID }
+            var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
+                                          upTo: now.events, userID: userID, filter: filter, isPresent: true)
+            room.accountData = accountDataByRoom[membership.roomID] ?? []
+            room.receipts = receiptsByRoom[membership.roomID] ?? []
             room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
             return room
         }
@@ -135,25 +136,24 @@ public struct SyncService: Sendable {
         for membership in memberships where [Membership.leave, Membership.ban].contains(membership.membership) {
             let leftInRange = since != nil && membership.event.streamPosition > from.events
             guard leftInRange || (since == nil && filter.includeLeave) else { continue }
-            let end = membership.event.streamPosition
-            result.left.append(try await timeline(of: membership.roomID, after: since == nil ? nil : from.events,
-                                                  upTo: end, since: since == nil ? nil : from.events, userID: userID,
+            result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
+                                                  upTo: membership.event.streamPosition, userID: userID,
                                                   filter: filter, isPresent: false))
         }
-        return result
+        return (result, Set(joinedIDs))
     }
 
-    /// A room's timeline in the gap range `(after, upTo]`, newest first read and returned oldest
-    /// first, with the state the client lacks: everything before the timeline when `since` is
-    /// `nil`, else what changed after `since` in a gap the timeline left out.
+    /// A room's timeline in the gap range `(since, upTo]` (from the room's start when `since` is
+    /// `nil`), newest first read and returned oldest first, with the state the client lacks:
+    /// everything before the timeline when `since` is `nil`, else what changed after `since` in a
+    /// gap the timeline left out.
     ///
     /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms.
     private func timeline(
-        of roomID: String, after: Int64?, upTo: Int64, since: Int64?, userID: String, filter: SyncFilter,
-        isPresent: Bool
+        of roomID: String, since: Int64?, upTo: Int64, userID: String, filter: SyncFilter, isPresent: Bool
     ) async throws -> SyncedRoom {
         let limit = filter.timelineLimit
-        var events = try await rooms.timeline(of: roomID, from: upTo, to: after, direction: .backward,
+        var events = try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
                                               limit: limit + 1, filter: filter.timeline.timelineFilter)
         let limited = events.count > limit
         if limited { events.removeLast() }

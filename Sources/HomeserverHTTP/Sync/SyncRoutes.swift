@@ -68,8 +68,9 @@ public struct SyncRoutes: Sendable {
         var rooms = JSONTextObject()
         rooms.set("join", object: try await section(result.joined))
         var invites = JSONTextObject()
-        for room in result.invited {
-            let stripped = try await formatter.objects(grouped: [room.strippedState])[0].map { event -> JSONValue in
+        let inviteStates = try await formatter.objects(grouped: result.invited.map(\.strippedState))
+        for (room, state) in zip(result.invited, inviteStates) {
+            let stripped = state.map { event -> JSONValue in
                 var strippedEvent: JSONObject = [:]
                 for key in ["type", "state_key", "sender", "content"] { strippedEvent[key] = event[key] }
                 return .object(strippedEvent)
@@ -98,14 +99,14 @@ public struct SyncRoutes: Sendable {
         var section = JSONTextObject()
         let formatted = try await formatter.texts(grouped: rooms.flatMap { [$0.timeline, $0.state] })
         for (index, room) in rooms.enumerated() {
-            let texts = formatted[2 * index...2 * index + 1].map { $0 }
+            let (events, state) = (formatted[2 * index], formatted[2 * index + 1])
             var timeline = JSONTextObject()
-            timeline.set("events", array: texts[0])
+            timeline.set("events", array: events)
             timeline.set("limited", .bool(room.limited))
             timeline.set("prev_batch", .string(TimelineToken.encode(room.previousBatch)))
             var entry = JSONTextObject()
             entry.set("timeline", object: timeline)
-            entry.set("state", object: Self.events(texts[1]))
+            entry.set("state", object: Self.events(state))
             entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
             entry.set("ephemeral", object: Self.events(room.receipts.isEmpty ? [] : [Self.receiptEvent(room.receipts)]))
             entry.set("unread_notifications", .object(["notification_count": 0, "highlight_count": 0]))
