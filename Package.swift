@@ -177,6 +177,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto", "Storage",
                            .product(name: "Logging", package: "swift-log")],
+            exclude: ["nio"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -23,6 +23,19 @@ ensure_packages() {
     # The Debian packages start system-wide services; Trellis runs its own on other ports.
 }
 
+# The Python client library the end-to-end tests drive the cluster with, pinned.
+TRELLIS_NIO_REQUIREMENT="matrix-nio[e2e]==0.26.0"
+
+# python_venv DIR: creates (once) a virtualenv in DIR with matrix-nio for the client tests.
+python_venv() {
+    local dir=$1
+    if ! "$dir/bin/python" -c "import nio, vodozemac" >/dev/null 2>&1; then
+        log "installing $TRELLIS_NIO_REQUIREMENT into $dir"
+        python3 -m venv "$dir"
+        "$dir/bin/pip" install -q --disable-pip-version-check "$TRELLIS_NIO_REQUIREMENT"
+    fi
+}
+
 # The directory holding initdb/pg_ctl of the newest installed PostgreSQL.
 pg_bindir() {
     local dir

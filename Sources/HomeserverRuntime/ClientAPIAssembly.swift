@@ -63,6 +63,24 @@ public struct ClientAPIAssembly {
         registerClientData(on: router, authentication: authentication, roomStore: roomStore, publisher: publisher,
                            serverName: serverName)
         registerDiscovery(on: router, authentication: authentication, serverName: serverName)
+        registerEndToEndEncryption(on: router, authentication: authentication, accounts: accounts,
+                                   accountStore: accountStore, publisher: publisher, serverName: serverName)
+    }
+
+    /// Device keys, cross-signing, to-device messages and key backup.
+    private func registerEndToEndEncryption(
+        on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware, accounts: AccountService,
+        accountStore: AccountStore, publisher: StreamPublisher, serverName: ServerName
+    ) {
+        let keyStore = EndToEndKeyStore(database: database)
+        let deviceKeys = DeviceKeyService(keys: keyStore, syncStore: SyncStore(database: database),
+                                          serverName: serverName, publisher: publisher, logger: logger)
+        KeyRoutes(deviceKeys: deviceKeys, crossSigning: CrossSigningService(keys: keyStore, deviceKeys: deviceKeys),
+                  accounts: accounts)
+            .register(on: router, authentication: authentication)
+        ToDeviceRoutes(toDevice: ToDeviceService(store: ToDeviceStore(database: database), accounts: accountStore,
+                                                 serverName: serverName, publisher: publisher, logger: logger))
+            .register(on: router, authentication: authentication)
     }
 
     /// Account data, filters, typing, receipts and push rules.

@@ -19,6 +19,12 @@ public enum TestEnvironment {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// The Python with matrix-nio that drives the client library tests: `$TRELLIS_TEST_PYTHON`,
+    /// else the virtualenv `make test` creates.
+    public static var python: String {
+        variables["TRELLIS_TEST_PYTHON"] ?? repositoryRoot.appendingPathComponent(".test-run/python/bin/python").path
+    }
+
     /// Directory of the built executables: `$TRELLIS_BIN_DIR`, else `.build/debug`.
     public static var binaryDirectory: URL {
         if let directory = variables["TRELLIS_BIN_DIR"] { return URL(fileURLWithPath: directory) }

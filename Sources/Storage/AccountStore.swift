@@ -303,21 +303,38 @@ public struct AccountStore: Sendable {
         return false
     }
 
-    /// Deletes devices and, through the foreign key, their access tokens.
+    /// Deletes devices and, through the foreign keys, their access tokens, keys and to-device
+    /// messages; a device list change when any existed.
     public func deleteDevices(userID: String, deviceIDs: [String]) async throws {
         try await database.client.query(
-            "DELETE FROM devices WHERE user_id = \(userID) AND device_id = ANY(\(deviceIDs)::text[])",
+            """
+            WITH deleted AS (
+                DELETE FROM devices WHERE user_id = \(userID) AND device_id = ANY(\(deviceIDs)::text[]) RETURNING user_id
+            ), \(unescaped: Self.recordingDeletedDevices)
+            """,
             logger: database.queryLogger("delete_devices")
         )
     }
 
-    /// Deletes every device of the user except `keeping`, and their tokens.
+    /// Deletes every device of the user except `keeping`, as ``deleteDevices(userID:deviceIDs:)`` does.
     public func deleteAllDevices(userID: String, except keeping: String? = nil) async throws {
         try await database.client.query(
-            "DELETE FROM devices WHERE user_id = \(userID) AND device_id IS DISTINCT FROM \(keeping)",
+            """
+            WITH deleted AS (
+                DELETE FROM devices WHERE user_id = \(userID) AND device_id IS DISTINCT FROM \(keeping) RETURNING user_id
+            ), \(unescaped: Self.recordingDeletedDevices)
+            """,
             logger: database.queryLogger("delete_all_devices")
         )
     }
+
+    /// The rest of a statement whose `deleted` step deleted one user's devices: a device list
+    /// change when it deleted any, advancing the stream head in its last step (see ``StreamHead``).
+    private static let recordingDeletedDevices = """
+        changed AS (SELECT DISTINCT user_id FROM deleted),
+        \(StreamHead.deviceLists.advance(byParameter: "(SELECT count(*) FROM changed)"))
+        INSERT INTO device_list_changes (stream_id, user_id) SELECT head.position, user_id FROM head, changed
+        """
 
     /// Records when and from where a device was last used.
     public func touchDevice(userID: String, deviceID: String, ip: String?) async throws {

@@ -36,6 +36,10 @@ public struct StreamHead: Sendable, Hashable {
     public static let accountData = StreamHead(name: "account_data")
     /// Receipts (`receipts.stream_id`).
     public static let receipts = StreamHead(name: "receipts")
+    /// Changes to users' devices and keys (`device_list_changes.stream_id`).
+    public static let deviceLists = StreamHead(name: "device_lists")
+    /// Messages sent to devices (`to_device_messages.stream_id`).
+    public static let toDevice = StreamHead(name: "to_device")
 
     /// A `WITH` item named `head` that advances the stream by `count` and yields the new head:
     /// the statement's rows take `head.position - count + 1 … head.position`.

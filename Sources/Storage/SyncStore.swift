@@ -6,11 +6,21 @@ public struct StreamPositions: Sendable, Equatable {
     public var events: Int64
     public var accountData: Int64
     public var receipts: Int64
+    public var toDevice: Int64
+    public var deviceLists: Int64
 
-    public init(events: Int64, accountData: Int64, receipts: Int64) {
+    public init(events: Int64, accountData: Int64, receipts: Int64, toDevice: Int64, deviceLists: Int64) {
         self.events = events
         self.accountData = accountData
         self.receipts = receipts
+        self.toDevice = toDevice
+        self.deviceLists = deviceLists
+    }
+
+    /// Every position at `position`.
+    public init(all position: Int64) {
+        self.init(events: position, accountData: position, receipts: position, toDevice: position,
+                  deviceLists: position)
     }
 }
 
@@ -62,12 +72,14 @@ public struct SyncStore: Sendable {
             "SELECT stream, position FROM stream_heads",
             logger: database.queryLogger("select_stream_heads")
         )
-        var positions = StreamPositions(events: 0, accountData: 0, receipts: 0)
+        var positions = StreamPositions(all: 0)
         for try await (stream, position) in rows.decode((String, Int64).self) {
             switch stream {
             case StreamHead.events.name: positions.events = position
             case StreamHead.accountData.name: positions.accountData = position
             case StreamHead.receipts.name: positions.receipts = position
+            case StreamHead.toDevice.name: positions.toDevice = position
+            case StreamHead.deviceLists.name: positions.deviceLists = position
             default: break
             }
         }
@@ -167,5 +179,75 @@ public struct SyncStore: Sendable {
                                           eventID: eventID, timestamp: timestamp))
         }
         return receipts
+    }
+
+    // MARK: - Device lists
+
+    /// The users whose devices or keys changed in `(after, upTo]` and who are `userID` or share a
+    /// joined room with them.
+    public func deviceListChanges(for userID: String, after: Int64, upTo: Int64) async throws -> Set<String> {
+        guard upTo > after else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT DISTINCT d.user_id FROM device_list_changes AS d
+            WHERE d.stream_id > \(after) AND d.stream_id <= \(upTo)
+              AND (d.user_id = \(userID) OR EXISTS (
+                  SELECT 1 FROM current_state_events AS mine JOIN current_state_events AS theirs USING (room_id)
+                  WHERE mine.type = 'm.room.member' AND mine.state_key = \(userID) AND mine.membership = 'join'
+                    AND theirs.type = 'm.room.member' AND theirs.state_key = d.user_id
+                    AND theirs.membership = 'join'))
+            """,
+            logger: database.queryLogger("select_device_list_changes")
+        )
+        return try await Self.userIDs(rows)
+    }
+
+    /// The users whose membership of one of `roomIDs` changed in the gap range `(after, upTo]`.
+    public func membershipChanges(in roomIDs: [String], after: Int64, upTo: Int64) async throws -> Set<String> {
+        guard !roomIDs.isEmpty, upTo > after else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT DISTINCT state_key FROM events
+            WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_ordering > \(after) AND stream_ordering <= \(upTo)
+              AND type = 'm.room.member' AND NOT outlier AND rejected_reason IS NULL
+            """,
+            logger: database.queryLogger("select_membership_changes")
+        )
+        return try await Self.userIDs(rows)
+    }
+
+    /// The users joined to any of `roomIDs`.
+    public func joinedMembers(of roomIDs: [String]) async throws -> Set<String> {
+        guard !roomIDs.isEmpty else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT DISTINCT state_key FROM current_state_events
+            WHERE room_id = ANY(\(roomIDs)::text[]) AND type = 'm.room.member' AND membership = 'join'
+            """,
+            logger: database.queryLogger("select_joined_members_of_rooms")
+        )
+        return try await Self.userIDs(rows)
+    }
+
+    /// Those of `candidates` who share a joined room with `userID`.
+    public func usersSharingRoom(with userID: String, among candidates: [String]) async throws -> Set<String> {
+        guard !candidates.isEmpty else { return [] }
+        let rows = try await database.client.query(
+            """
+            SELECT DISTINCT theirs.state_key
+            FROM current_state_events AS mine JOIN current_state_events AS theirs USING (room_id)
+            WHERE mine.type = 'm.room.member' AND mine.state_key = \(userID) AND mine.membership = 'join'
+              AND theirs.type = 'm.room.member' AND theirs.state_key = ANY(\(candidates)::text[])
+              AND theirs.membership = 'join'
+            """,
+            logger: database.queryLogger("select_users_sharing_room")
+        )
+        return try await Self.userIDs(rows)
+    }
+
+    private static func userIDs(_ rows: PostgresRowSequence) async throws -> Set<String> {
+        var users: Set<String> = []
+        for try await userID in rows.decode(String.self) { users.insert(userID) }
+        return users
     }
 }

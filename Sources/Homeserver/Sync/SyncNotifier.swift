@@ -67,15 +67,16 @@ public actor SyncNotifier {
     }
 
     /// Wakes the waits an entry of a replication stream concerns: an event's room (and, for a
-    /// membership, its target, who may not be in the room yet), account data's user, a
-    /// receipt's or typing notice's room.
+    /// membership, its target, who may not be in the room yet), the user of account data or of
+    /// to-device messages, a receipt's or typing notice's room. (A device list change concerns
+    /// the rooms of its user, which the entry does not name: see ``wake(users:rooms:)``.)
     public func wake(for entry: StreamEntry, of stream: StreamName) {
         let fields = entry.fields
         switch stream {
         case .events:
             let target = fields["type"] == "m.room.member" ? fields["state_key"] : nil
             wake(users: target.map { [$0] } ?? [], rooms: fields["room_id"].map { [$0] } ?? [])
-        case .accountData:
+        case .accountData, .toDevice:
             wake(users: fields["user_id"].map { [$0] } ?? [])
         default:
             wake(rooms: fields["room_id"].map { [$0] } ?? [])

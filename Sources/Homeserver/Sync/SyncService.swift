@@ -20,6 +20,8 @@ public struct SyncedRoom: Sendable {
     public var receipts: [StoredReceipt]
     /// Member counts and heroes, for joined rooms.
     public var summary: RoomMemberSummary?
+    /// The users typing in the room, when that changed in the range.
+    public var typing: [String]?
 }
 
 /// One room of the `invite` section: the invite and the state the inviter's server shares.
@@ -37,23 +39,34 @@ public struct SyncResult: Sendable {
     public var left: [SyncedRoom] = []
     /// The user's global account data that changed.
     public var accountData: [AccountDataChange] = []
+    /// To-device events for the requesting device, as JSON texts.
+    public var toDevice: [String] = []
+    /// Users whose device lists changed (`changed`) or who share no room with the user any more.
+    public var deviceListsChanged: Set<String> = []
+    public var deviceListsLeft: Set<String> = []
+    /// The device's unclaimed one-time keys per algorithm, and its unused fallback key types.
+    public var oneTimeKeyCounts: [String: Int] = [:]
+    public var unusedFallbackKeyTypes: [String] = []
 
-    /// Whether nothing changed for the user in the range.
+    /// Whether nothing changed for the user in the range (key counts are not changes).
     public var isEmpty: Bool {
-        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty
+        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty && toDevice.isEmpty
+            && deviceListsChanged.isEmpty && deviceListsLeft.isEmpty
     }
 }
 
 /// `/sync`: what changed for a user since a token, waiting for a change when nothing did.
 ///
-/// A room appears when it has events, receipts or account data in the range, or when the user's
-/// membership changed in it. A room the user joined in the range comes with its full state
+/// A room appears when it has events, receipts, typing changes or account data in the range, or
+/// when the user's membership changed in it. A room the user joined in the range comes with its full state
 /// (or lazy-loaded members) as an initial sync gives it; otherwise `state` holds only the state
 /// that changed in a gap left out of a `limited` timeline. Invites carry the room's stripped
 /// state; rooms left in the range carry their timeline up to the leave, and no later.
 public struct SyncService: Sendable {
     let store: SyncStore
     let rooms: RoomStore
+    let typing: TypingService
+    let devices: DeviceSync
     let notifier: SyncNotifier
 
     /// State types an invite shows before the user joins (stripped state).
@@ -65,27 +78,35 @@ public struct SyncService: Sendable {
     /// How many rooms one sync reads at a time.
     static let roomConcurrency = 8
 
-    public init(store: SyncStore, rooms: RoomStore, notifier: SyncNotifier) {
+    public init(
+        store: SyncStore, rooms: RoomStore, typing: TypingService, toDevice: ToDeviceStore, keys: EndToEndKeyStore,
+        notifier: SyncNotifier
+    ) {
         self.store = store
         self.rooms = rooms
+        self.typing = typing
+        self.devices = DeviceSync(toDevice: toDevice, keys: keys, tracker: DeviceListTracker(store: store))
         self.notifier = notifier
     }
 
-    /// The changes for `userID` after `since` (everything when `nil`), waiting up to `timeout`
-    /// for one when there are none.
+    /// The changes for the requester after `since` (everything when `nil`), waiting up to
+    /// `timeout` for one when there are none.
     public func sync(
-        for userID: UserID, since: SyncToken?, filter: SyncFilter, fullState: Bool, timeout: Duration
+        for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool, timeout: Duration
     ) async throws -> SyncResult {
         let deadline = ContinuousClock.now + timeout
-        var (result, joinedRooms) = try await changes(for: userID.description, since: since, filter: filter,
+        let userID = requester.userID.description
+        var (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
                                                       fullState: fullState)
         guard since != nil, timeout > .zero else { return result }
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
-            let ticket = await notifier.register(userID: userID.description, rooms: joinedRooms)
+            let ticket = await notifier.register(userID: userID, rooms: joinedRooms)
             // Checked after registering: a change committed from here on also wakes the ticket.
+            let typingPosition = try await typing.snapshot(of: [], after: 0).position
             let changed = try await store.currentPositions() != result.nextBatch.positions
+                || typingPosition != result.nextBatch.typing
             await notifier.wait(ticket, until: changed ? .now : deadline)
-            (result, joinedRooms) = try await changes(for: userID.description, since: since, filter: filter,
+            (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
                                                       fullState: fullState)
         }
         return result
@@ -93,19 +114,33 @@ public struct SyncService: Sendable {
 
     /// One computation of the changes, without waiting, and the joined rooms the filter lets
     /// through (the rooms whose changes would wake a wait for more).
-    func changes(for userID: String, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
+    func changes(for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
         -> (SyncResult, joinedRooms: Set<String>) {
+        let userID = requester.userID.description
         let now = try await store.currentPositions()
-        var result = SyncResult(nextBatch: SyncToken(now))
-        let from = since?.positions ?? StreamPositions(events: -1, accountData: -1, receipts: -1)
-        let memberships = try await store.memberships(of: userID).filter { filter.includes($0.roomID) }
+        let from = since?.positions ?? StreamPositions(all: -1)
+        let allMemberships = try await store.memberships(of: userID)
+        let device = try await devices.update(for: requester, since: since, now: now, memberships: allMemberships)
+        let memberships = allMemberships.filter { filter.includes($0.roomID) }
+        let joined = memberships.filter { $0.membership == Membership.join }
+        let joinedIDs = joined.map(\.roomID)
+        let typingNow = try await typing.snapshot(of: joinedIDs, after: since?.typing ?? 0)
+
+        var nextPositions = now
+        nextPositions.toDevice = device.toDevicePosition
+        var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position))
+        result.toDevice = device.messages
+        result.deviceListsChanged = device.changed
+        result.deviceListsLeft = device.left
+        result.oneTimeKeyCounts = device.oneTimeKeyCounts
+        result.unusedFallbackKeyTypes = device.unusedFallbackKeyTypes
+        // An initial sync shows who is typing; an incremental one also shows who stopped.
+        let typingByRoom = since == nil ? typingNow.typing.filter { !$0.value.isEmpty } : typingNow.typing
         let accountData = filter.accountData
             ? try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData) : []
         result.accountData = accountData.filter { $0.roomID == nil }
         let accountDataByRoom = Dictionary(grouping: accountData.filter { $0.roomID != nil }) { $0.roomID ?? "" }
 
-        let joined = memberships.filter { $0.membership == Membership.join }
-        let joinedIDs = joined.map(\.roomID)
         let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
         let receiptsByRoom = Dictionary(
             grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
@@ -116,7 +151,7 @@ public struct SyncService: Sendable {
         }
         let changedRooms = joined.filter { membership in
             isNew(membership) || withEvents.contains(membership.roomID) || accountDataByRoom[membership.roomID] != nil
-                || receiptsByRoom[membership.roomID] != nil
+                || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
         }
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
@@ -124,6 +159,7 @@ public struct SyncService: Sendable {
             room.accountData = accountDataByRoom[membership.roomID] ?? []
             room.receipts = receiptsByRoom[membership.roomID] ?? []
             room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
+            room.typing = typingByRoom[membership.roomID]
             return room
         }
 
@@ -170,7 +206,7 @@ public struct SyncService: Sendable {
             state.sort { $0.streamPosition < $1.streamPosition }
         }
         return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
-                          accountData: [], receipts: [], summary: nil)
+                          accountData: [], receipts: [], summary: nil, typing: nil)
     }
 
     /// The room's state before `timeline`, which starts after gap `start`. When the timeline

@@ -5,14 +5,13 @@ import MatrixEvents
 import Replication
 import Storage
 
-/// Typing notifications (`PUT /rooms/{roomId}/typing/{userId}`).
+/// Typing notifications (`PUT /rooms/{roomId}/typing/{userId}`) and their expiry.
 ///
-/// Who is typing lives only in Redis, one ``ExpiringSet`` per room whose members expire after
-/// their timeout: it is ephemeral and may be lost. Each change is announced on
-/// ``StreamName/typing`` for the sync workers.
+/// Who is typing lives only in Redis (``TypingRegistry``): it is ephemeral and may be lost.
+/// Each change is announced on ``StreamName/typing`` with its room, to wake the sync workers.
 public struct TypingService: Sendable {
     let rooms: RoomStore
-    let redis: RedisConnection
+    let registry: TypingRegistry
     let announcer: StreamAnnouncer
 
     /// The longest a typing notification lasts, whatever the client asks: 30 seconds.
@@ -20,13 +19,8 @@ public struct TypingService: Sendable {
 
     public init(rooms: RoomStore, redis: RedisConnection, publisher: StreamPublisher, logger: Logger) {
         self.rooms = rooms
-        self.redis = redis
+        self.registry = TypingRegistry(connection: redis)
         self.announcer = StreamAnnouncer(publisher: publisher, logger: logger)
-    }
-
-    /// The set of users typing in a room.
-    func typingSet(of roomID: RoomID) -> ExpiringSet {
-        ExpiringSet(connection: redis, key: "trellis:typing:\(roomID)")
     }
 
     /// Starts (for `timeoutMilliseconds`, capped at ``maximumTimeoutMilliseconds``; the cap when
@@ -43,18 +37,25 @@ public struct TypingService: Sendable {
         guard try await rooms.membership(of: user.description, in: roomID.description)?.membership == Membership.join
         else { throw MatrixError(.forbidden, "User \(user) is not in room \(roomID)") }
 
-        let set = typingSet(of: roomID)
         let timeout = min(timeoutMilliseconds ?? Self.maximumTimeoutMilliseconds, Self.maximumTimeoutMilliseconds)
-        var fields = ["room_id": roomID.description, "user_id": user.description]
-        if typing && timeout > 0 {
-            let now = unixMilliseconds()
-            try await set.insert(user.description, expiresAt: now + timeout, now: now)
-            fields["typing"] = "true"
-            fields["timeout_ms"] = String(timeout)
+        let now = unixMilliseconds()
+        let position = if typing && timeout > 0 {
+            try await registry.start(user.description, in: roomID.description, expiresAt: now + timeout, now: now)
         } else {
-            try await set.remove(user.description)
-            fields["typing"] = "false"
+            try await registry.stop(user.description, in: roomID.description, now: now)
         }
-        await announcer.announce(.typing, fields)
+        if position != nil { await announcer.announce(.typing, ["room_id": roomID.description]) }
+    }
+
+    /// Ends the typing notifications whose timeout passed and announces the rooms that changed.
+    public func expire() async throws {
+        for roomID in try await registry.expire(now: unixMilliseconds()) {
+            await announcer.announce(.typing, ["room_id": roomID])
+        }
+    }
+
+    /// The typing users of those of `roomIDs` whose typing changed after `position`.
+    public func snapshot(of roomIDs: [String], after position: Int64) async throws -> TypingRegistry.Snapshot {
+        try await registry.snapshot(of: roomIDs, after: position, now: unixMilliseconds())
     }
 }

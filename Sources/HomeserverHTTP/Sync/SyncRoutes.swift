@@ -34,7 +34,7 @@ public struct SyncRoutes: Sendable {
                 let since = try query.get("since").map { token throws(MatrixError) in try SyncToken(parsing: token) }
                 let timeout = try Self.milliseconds(query.get("timeout"))
                 let result = try await sync.sync(
-                    for: requester.userID, since: since, filter: try await filter(request.formQuery("filter"), for: requester),
+                    for: requester, since: since, filter: try await filter(request.formQuery("filter"), for: requester),
                     fullState: try request.booleanQuery("full_state") ?? false, timeout: min(timeout, maximumTimeout)
                 )
                 return try await response(result)
@@ -88,9 +88,13 @@ public struct SyncRoutes: Sendable {
         body.set("rooms", object: rooms)
         body.set("account_data", object: Self.events(result.accountData.map(Self.accountDataEvent)))
         body.set("presence", object: Self.events([]))
-        body.set("to_device", object: Self.events([]))
-        body.set("device_lists", .object(["changed": [], "left": []]))
-        body.set("device_one_time_keys_count", .object([:]))
+        body.set("to_device", object: Self.events(result.toDevice))
+        body.set("device_lists", .object([
+            "changed": .array(result.deviceListsChanged.sorted().map(JSONValue.string)),
+            "left": .array(result.deviceListsLeft.sorted().map(JSONValue.string)),
+        ]))
+        body.set("device_one_time_keys_count", .object(KeyRoutes.counts(result.oneTimeKeyCounts)))
+        body.set("device_unused_fallback_key_types", .array(result.unusedFallbackKeyTypes.map(JSONValue.string)))
         return body
     }
 
@@ -108,7 +112,7 @@ public struct SyncRoutes: Sendable {
             entry.set("timeline", object: timeline)
             entry.set("state", object: Self.events(state))
             entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
-            entry.set("ephemeral", object: Self.events(room.receipts.isEmpty ? [] : [Self.receiptEvent(room.receipts)]))
+            entry.set("ephemeral", object: Self.events(Self.ephemeralEvents(of: room)))
             entry.set("unread_notifications", .object(["notification_count": 0, "highlight_count": 0]))
             entry.set("summary", .object(room.summary.map(Self.summary) ?? [:]))
             section.set(room.roomID, object: entry)
@@ -138,6 +142,17 @@ public struct SyncRoutes: Sendable {
         event.set("type", .string(change.type))
         event.set("content", text: change.content)
         return event.text
+    }
+
+    /// A room's `m.typing` event, when typing changed, and `m.receipt` event, when receipts moved.
+    private static func ephemeralEvents(of room: SyncedRoom) -> [String] {
+        var events: [String] = []
+        if let typing = room.typing {
+            let content: JSONObject = ["user_ids": .array(typing.map(JSONValue.string))]
+            events.append(JSONValue.object(["type": "m.typing", "content": .object(content)]).jsonString())
+        }
+        if !room.receipts.isEmpty { events.append(receiptEvent(room.receipts)) }
+        return events
     }
 
     /// The `m.receipt` event of a room's receipts: event → receipt type → user → timestamp.

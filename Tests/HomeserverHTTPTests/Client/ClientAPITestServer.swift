@@ -51,7 +51,7 @@ struct ClientAPITestServer {
             let router = MatrixHTTPServer.makeRouter(settings: settings)
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
                                   logger: Logger(label: "test")).register(on: router)
-            let sync = SyncAssembly(config: config, database: database, logger: Logger(label: "test"))
+            let sync = SyncAssembly(config: config, database: database, redis: redis, logger: Logger(label: "test"))
             let syncServices = servesSync ? try sync.register(on: router) : []
             let notifier = sync.notifier
             MatrixHTTPServer.answerUnsupportedMethods(on: router)
