@@ -81,6 +81,8 @@ public struct ClientAPIAssembly {
         ToDeviceRoutes(toDevice: ToDeviceService(store: ToDeviceStore(database: database), accounts: accountStore,
                                                  serverName: serverName, publisher: publisher, logger: logger))
             .register(on: router, authentication: authentication)
+        KeyBackupRoutes(backup: KeyBackupService(store: KeyBackupStore(database: database)))
+            .register(on: router, authentication: authentication)
     }
 
     /// Account data, filters, typing, receipts and push rules.

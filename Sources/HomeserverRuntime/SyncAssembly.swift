@@ -89,7 +89,7 @@ struct TypingExpiryService: Service {
                 } catch {
                     logger.debug("could not expire typing notifications", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: Self.interval)
+                try? await Task.sleep(for: Self.interval)
             }
         }
     }

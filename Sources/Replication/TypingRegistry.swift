@@ -24,6 +24,11 @@ public struct TypingRegistry: Sendable {
         public var position: Int64
         /// The users typing in each room that changed after the position asked about.
         public var typing: [String: [String]]
+
+        public init(position: Int64, typing: [String: [String]]) {
+            self.position = position
+            self.typing = typing
+        }
     }
 
     public init(connection: RedisConnection) {

@@ -43,12 +43,18 @@ public struct DeviceKeyService: Sendable {
             }
         }
         let fallbackKeys = try body.object("fallback_keys") ?? body.object("org.matrix.msc2732.fallback_keys")
-        let position = try await keys.upload(
-            userID: requester.userID.description, deviceID: requester.deviceID,
-            deviceKeys: deviceKeys.map { Self.withoutUnsigned($0).jsonString() },
-            oneTimeKeys: try Self.uploadedKeys(try body.object("one_time_keys")),
-            fallbackKeys: try Self.uploadedKeys(fallbackKeys)
-        )
+        let position: Int64?
+        do {
+            position = try await keys.upload(
+                userID: requester.userID.description, deviceID: requester.deviceID,
+                deviceKeys: deviceKeys.map { Self.withoutUnsigned($0).jsonString() },
+                oneTimeKeys: try Self.uploadedKeys(try body.object("one_time_keys")),
+                fallbackKeys: try Self.uploadedKeys(fallbackKeys)
+            )
+        } catch let conflict as OneTimeKeyConflict {
+            throw MatrixError(.invalidParam, "One-time key \(conflict.algorithm):\(conflict.keyID) already exists "
+                                + "with another value")
+        }
         if position != nil { await announceDeviceListChange(of: requester.userID.description) }
         return try await oneTimeKeyCounts(of: requester)
     }

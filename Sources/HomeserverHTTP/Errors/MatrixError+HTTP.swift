@@ -9,7 +9,7 @@ import MatrixCore
 extension MatrixError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch code {
-        case .forbidden, .guestAccessForbidden, .userDeactivated, .threepidDenied: .forbidden
+        case .forbidden, .guestAccessForbidden, .userDeactivated, .threepidDenied, .wrongRoomKeysVersion: .forbidden
         case .unknownToken, .missingToken, .unauthorized: .unauthorized
         case .notFound, .unrecognized: .notFound
         case .limitExceeded: .tooManyRequests

@@ -55,7 +55,8 @@ struct SyncRoutesTests {
 
             let (_, idle) = try await api.call(.get, "\(Self.sync)?since=\(token)&timeout=0", token: alice)
             #expect(idle["rooms"]?["join"]?.objectValue?.isEmpty == true)
-            #expect(idle["next_batch"]?.stringValue == token)
+            // Only the typing position (cluster-wide, moved by other tests' rooms) may have moved.
+            #expect(idle["next_batch"]?.stringValue?.split(separator: "_").dropLast() == token.split(separator: "_").dropLast())
 
             // Waits longer than the test may run: only the wake-up can answer it in time.
             async let polled = api.call(.get, "\(Self.sync)?since=\(token)&timeout=300000", token: alice)
