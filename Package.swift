@@ -156,6 +156,7 @@ let package = Package(
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixCryptoTests", dependencies: ["MatrixCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatrixAPITests", dependencies: ["MatrixAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],

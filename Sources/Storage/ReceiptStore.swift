@@ -39,13 +39,19 @@ public struct ReceiptStore: Sendable {
     }
 
     /// Stores a receipt and returns its stream position, or `nil` when the user's receipt of that
-    /// type and thread already points at the same or a later event (nothing changes then).
+    /// type and thread already points at the same or a later event (nothing changes then). A
+    /// read receipt also deletes the user's push actions it covers (`unread_notifications`).
     ///
     /// One statement, so the stream head's row lock is taken last and held only for the commit.
     public func put(_ receipt: NewReceipt) async throws -> Int64? {
         let rows = try await database.client.query(
             """
-            WITH \(unescaped: StreamHead.receipts.advance(by: 1))
+            WITH read AS (
+                DELETE FROM event_push_actions AS a USING events AS e
+                WHERE \(receipt.type) IN ('m.read', 'm.read.private') AND \(receipt.threadID ?? "") IN ('', 'main')
+                  AND a.user_id = \(receipt.userID) AND a.room_id = \(receipt.roomID) AND e.event_id = a.event_id
+                  AND e.stream_ordering <= \(receipt.eventStreamPosition)
+            ), \(unescaped: StreamHead.receipts.advance(by: 1))
             INSERT INTO receipts (room_id, receipt_type, user_id, thread_id, event_id, event_stream_ordering, ts,
                                   stream_id)
             SELECT \(receipt.roomID), \(receipt.type), \(receipt.userID), \(receipt.threadID ?? ""), \(receipt.eventID),

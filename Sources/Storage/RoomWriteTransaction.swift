@@ -23,15 +23,19 @@ public struct LocalAppend: Sendable {
     public var transaction: ClientTransactionKey?
     /// For a redaction that takes effect: the redacted event and its pruned JSON.
     public var redaction: (eventID: String, prunedJSON: String)?
+    /// The members the event notifies, and whether it highlights for each.
+    public var notified: [(userID: String, highlight: Bool)]
 
     public init(
         event: NewEvent, stateChange: (slot: StateSlotKey, membership: String?)? = nil,
-        transaction: ClientTransactionKey? = nil, redaction: (eventID: String, prunedJSON: String)? = nil
+        transaction: ClientTransactionKey? = nil, redaction: (eventID: String, prunedJSON: String)? = nil,
+        notified: [(userID: String, highlight: Bool)] = []
     ) {
         self.event = event
         self.stateChange = stateChange
         self.transaction = transaction
         self.redaction = redaction
+        self.notified = notified
     }
 }
 
@@ -101,6 +105,24 @@ public struct RoomWriteTransaction: Sendable {
             }
         }
         return tip
+    }
+
+    /// The room's joined members with their display names, for the push rules of its events.
+    public func joinedMembers(of roomID: String) async throws -> [(userID: String, displayName: String?)] {
+        precondition(roomIDs.contains(roomID), "members read outside the room's lock")
+        let rows = try await connection.query(
+            """
+            SELECT c.state_key, e.json::jsonb -> 'content' ->> 'displayname'
+            FROM current_state_events AS c JOIN events AS e USING (event_id)
+            WHERE c.room_id = \(roomID) AND c.type = 'm.room.member' AND c.membership = 'join'
+            """,
+            logger: store.database.queryLogger("select_joined_members_for_push")
+        )
+        var members: [(userID: String, displayName: String?)] = []
+        for try await (userID, displayName) in rows.decode((String, String?).self) {
+            members.append((userID, displayName))
+        }
+        return members
     }
 
     /// Stored events by ID.
@@ -292,6 +314,9 @@ struct AppendLocalEvents: PostgresPreparedStatement {
             INSERT INTO redactions (redaction_id, event_id, pruned_json)
             SELECT * FROM unnest($24::text[], $25::text[], $26::text[])
             ON CONFLICT (event_id) DO NOTHING
+        ), pushed AS (
+            INSERT INTO event_push_actions (user_id, room_id, event_id, highlight)
+            SELECT * FROM unnest($29::text[], $30::text[], $31::text[], $32::boolean[])
         )
         SELECT event_id, stream_ordering FROM inserted
         """
@@ -317,8 +342,9 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         let edges = new.flatMap { event in event.prevEventIDs.map { (event.eventID, $0) } }
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
+        let notified = locals.flatMap { local in local.notified.map { (local.event, $0) } }
 
-        var bindings = PostgresBindings(capacity: 28)
+        var bindings = PostgresBindings(capacity: 32)
         bindings.append(new.map(\.eventID))
         bindings.append(new.map(\.roomID))
         bindings.append(new.map(\.depth))
@@ -347,6 +373,10 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(redactions.map(\.1.prunedJSON))
         bindings.append(extremities.map(\.roomID))
         bindings.append(extremities.map(\.eventID))
+        bindings.append(notified.map(\.1.userID))
+        bindings.append(notified.map(\.0.roomID))
+        bindings.append(notified.map(\.0.eventID))
+        bindings.append(notified.map(\.1.highlight))
         return bindings
     }
 

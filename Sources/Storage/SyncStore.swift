@@ -181,6 +181,31 @@ public struct SyncStore: Sendable {
         return receipts
     }
 
+    /// The user's notification and highlight counts of `roomIDs`: events after their read
+    /// receipt (unthreaded or main) that their push rules said notify. Rooms with none are absent.
+    public func unreadCounts(for userID: String, in roomIDs: [String]) async throws
+        -> [String: (notifications: Int, highlights: Int)] {
+        guard !roomIDs.isEmpty else { return [:] }
+        let rows = try await database.client.query(
+            """
+            SELECT a.room_id, count(*), count(*) FILTER (WHERE a.highlight)
+            FROM event_push_actions AS a JOIN events AS e USING (event_id)
+            WHERE a.user_id = \(userID) AND a.room_id = ANY(\(roomIDs)::text[])
+              AND e.stream_ordering > COALESCE((
+                  SELECT max(r.event_stream_ordering) FROM receipts AS r
+                  WHERE r.room_id = a.room_id AND r.user_id = \(userID)
+                    AND r.receipt_type IN ('m.read', 'm.read.private') AND r.thread_id IN ('', 'main')), 0)
+            GROUP BY a.room_id
+            """,
+            logger: database.queryLogger("select_unread_counts")
+        )
+        var counts: [String: (notifications: Int, highlights: Int)] = [:]
+        for try await (roomID, notifications, highlights) in rows.decode((String, Int64, Int64).self) {
+            counts[roomID] = (Int(notifications), Int(highlights))
+        }
+        return counts
+    }
+
     // MARK: - Device lists
 
     /// The users whose devices or keys changed in `(after, upTo]` and who are `userID` or share a

@@ -171,6 +171,7 @@ public struct EventPersister: Sendable {
             ))
         }
         var head = try RoomHead(tip)
+        let notifications = NotificationRecipients(members: try await transaction.joinedMembers(of: roomID.description))
         var earlierEventIDs = tip.earlierEvents
         var plan = RoomBatchPlan(append: RoomAppend(room: tip.room, events: [], extremities: tip.extremities))
         for request in requests {
@@ -179,7 +180,8 @@ public struct EventPersister: Sendable {
                 continue
             }
             do {
-                let (local, pdu) = try await prepare(request, in: transaction, head: head, roomID: roomID, rules: rules)
+                var (local, pdu) = try await prepare(request, in: transaction, head: head, roomID: roomID, rules: rules)
+                local.notified = notifications.recipients(of: pdu, state: head.state, rules: rules)
                 head.advance(past: pdu)
                 if let key = request.transaction { earlierEventIDs[key] = pdu.eventID.description }
                 plan.dispositions.append(.success(.new(plan.append?.events.count ?? 0)))

@@ -22,6 +22,8 @@ public struct SyncedRoom: Sendable {
     public var summary: RoomMemberSummary?
     /// The users typing in the room, when that changed in the range.
     public var typing: [String]?
+    /// For joined rooms: the notifications and highlights after the user's read receipt.
+    public var unread: (notifications: Int, highlights: Int)?
 }
 
 /// One room of the `invite` section: the invite and the state the inviter's server shares.
@@ -102,7 +104,7 @@ public struct SyncService: Sendable {
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             let ticket = await notifier.register(userID: userID, rooms: joinedRooms)
             // Checked after registering: a change committed from here on also wakes the ticket.
-            let typingPosition = try await typing.snapshot(of: [], after: 0).position
+            let typingPosition = await typing.snapshot(of: [], after: result.nextBatch.typing).position
             let changed = try await store.currentPositions() != result.nextBatch.positions
                 || typingPosition != result.nextBatch.typing
             await notifier.wait(ticket, until: changed ? .now : deadline)
@@ -124,7 +126,7 @@ public struct SyncService: Sendable {
         let memberships = allMemberships.filter { filter.includes($0.roomID) }
         let joined = memberships.filter { $0.membership == Membership.join }
         let joinedIDs = joined.map(\.roomID)
-        let typingNow = try await typing.snapshot(of: joinedIDs, after: since?.typing ?? 0)
+        let typingNow = await typing.snapshot(of: joinedIDs, after: since?.typing ?? 0)
 
         var nextPositions = now
         nextPositions.toDevice = device.toDevicePosition
@@ -153,6 +155,7 @@ public struct SyncService: Sendable {
             isNew(membership) || withEvents.contains(membership.roomID) || accountDataByRoom[membership.roomID] != nil
                 || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
         }
+        let unread = try await store.unreadCounts(for: userID, in: changedRooms.map(\.roomID))
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
                                           upTo: now.events, userID: userID, filter: filter, isPresent: true)
@@ -160,6 +163,7 @@ public struct SyncService: Sendable {
             room.receipts = receiptsByRoom[membership.roomID] ?? []
             room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
             room.typing = typingByRoom[membership.roomID]
+            room.unread = unread[membership.roomID] ?? (0, 0)
             return room
         }
 
@@ -206,7 +210,7 @@ public struct SyncService: Sendable {
             state.sort { $0.streamPosition < $1.streamPosition }
         }
         return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
-                          accountData: [], receipts: [], summary: nil, typing: nil)
+                          accountData: [], receipts: [], summary: nil, typing: nil, unread: nil)
     }
 
     /// The room's state before `timeline`, which starts after gap `start`. When the timeline

@@ -55,7 +55,16 @@ public struct TypingService: Sendable {
     }
 
     /// The typing users of those of `roomIDs` whose typing changed after `position`.
-    public func snapshot(of roomIDs: [String], after position: Int64) async throws -> TypingRegistry.Snapshot {
-        try await registry.snapshot(of: roomIDs, after: position, now: unixMilliseconds())
+    ///
+    /// Typing lives in Redis only; while Redis is unreachable this is no change at `position`,
+    /// so `/sync` keeps serving what PostgreSQL holds (DESIGN.md invariant 2) and the next
+    /// token still asks for the typing changes it missed.
+    public func snapshot(of roomIDs: [String], after position: Int64) async -> TypingRegistry.Snapshot {
+        do {
+            return try await registry.snapshot(of: roomIDs, after: position, now: unixMilliseconds())
+        } catch {
+            announcer.logger.warning("typing notifications unavailable", metadata: ["error": "\(error)"])
+            return TypingRegistry.Snapshot(position: position, typing: [:])
+        }
     }
 }

@@ -113,7 +113,12 @@ public struct SyncRoutes: Sendable {
             entry.set("state", object: Self.events(state))
             entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
             entry.set("ephemeral", object: Self.events(Self.ephemeralEvents(of: room)))
-            entry.set("unread_notifications", .object(["notification_count": 0, "highlight_count": 0]))
+            if let unread = room.unread {
+                entry.set("unread_notifications", .object([
+                    "notification_count": .integer(Int64(unread.notifications)),
+                    "highlight_count": .integer(Int64(unread.highlights)),
+                ]))
+            }
             entry.set("summary", .object(room.summary.map(Self.summary) ?? [:]))
             section.set(room.roomID, object: entry)
         }

@@ -116,3 +116,40 @@ struct ToDeviceAndTypingSyncTests {
         }
     }
 }
+
+/// `unread_notifications` from the push actions stored when events are persisted.
+@Suite("Sync: unread notification counts")
+struct UnreadNotificationTests {
+    @Test("messages count as notifications, mentions as highlights, and a read receipt clears them",
+          .timeLimit(.minutes(2)))
+    func counts() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await KeyedDevice.register("alice", on: api)
+            let bob = try await KeyedDevice.register("bob", on: api)
+            let carol = try await KeyedDevice.register("carol", on: api)
+            let roomID = try await api.createRoom(token: alice.token,
+                                                  ["invite": .array([.string(bob.userID), .string(carol.userID)])])
+            for user in [bob, carol] {
+                #expect(try await api.call(.post, "/_matrix/client/v3/join/\(escaped(roomID))", token: user.token)
+                    .status == 200)
+            }
+            _ = try await api.send("hello all", in: roomID, token: alice.token)
+            _ = try await api.send("bob, are you there?", in: roomID, token: alice.token)
+            let (_, last) = try await api.send("lunch?", in: roomID, token: alice.token)
+            func unread(_ user: KeyedDevice) async throws -> JSONValue? {
+                try await api.call(.get, "/_matrix/client/v3/sync", token: user.token).json["rooms"]?["join"]?[roomID]?[
+                    "unread_notifications"]
+            }
+            #expect(try await unread(bob) == ["notification_count": 3, "highlight_count": 1])
+            #expect(try await unread(carol) == ["notification_count": 3, "highlight_count": 0])
+            #expect(try await unread(alice) == ["notification_count": 0, "highlight_count": 0])
+
+            let eventID = try #require(last["event_id"]?.stringValue)
+            #expect(try await api.call(.post, "/_matrix/client/v3/rooms/\(escaped(roomID))/receipt/m.read/\(escaped(eventID))",
+                                       token: bob.token, body: [:]).status == 200)
+            #expect(try await unread(bob) == ["notification_count": 0, "highlight_count": 0])
+            _ = try await api.send("one more", in: roomID, token: alice.token)
+            #expect(try await unread(bob) == ["notification_count": 1, "highlight_count": 0])
+        }
+    }
+}

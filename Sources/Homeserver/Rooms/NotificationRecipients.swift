@@ -1,0 +1,30 @@
+import MatrixAPI
+import MatrixCore
+import MatrixEvents
+import RoomGraph
+
+/// Whom an event notifies: the room's joined members other than its sender for whom the spec's
+/// default push rules decide `notify`, with whether it highlights. Stored with the event, they
+/// are the counts of `/sync`'s `unread_notifications`. (User-defined rules come with pushers.)
+struct NotificationRecipients {
+    /// The room's joined members and their display names, read once per batch.
+    let members: [(userID: String, displayName: String?)]
+
+    /// The recipients of `event`, checked against `state`, the room's state before it.
+    func recipients(of event: PDU, state: [StateKey: PDU], rules: RoomVersionRules)
+        -> [(userID: String, highlight: Bool)] {
+        let sender = event.sender.description
+        let context = PushRoomContext(
+            memberCount: members.count,
+            senderPowerLevel: RoomPowerLevels.level(of: sender, in: state, rules: rules),
+            notificationPowerLevels: RoomPowerLevels.notificationLevels(in: state)
+        )
+        let evaluator = PushRuleEvaluator(event: event.json, context: context)
+        return members.compactMap { member in
+            guard member.userID != sender, let userID = try? UserID(parsing: member.userID) else { return nil }
+            let decision = evaluator.decision(for: .predefined(for: userID), userID: member.userID,
+                                              displayName: member.displayName)
+            return decision.notify ? (member.userID, decision.highlight) : nil
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import MatrixCore
+
+/// What a user's push rules decided for an event: whether it counts as a notification, and
+/// whether it is highlighted (a mention).
+public struct PushDecision: Sendable, Equatable {
+    public var notify: Bool
+    public var highlight: Bool
+
+    public init(notify: Bool, highlight: Bool) {
+        self.notify = notify
+        self.highlight = highlight
+    }
+
+    /// No rule matched, or the matching rule does not notify.
+    public static let silent = PushDecision(notify: false, highlight: false)
+}
+
+/// What rule conditions read from the room rather than from the event.
+public struct PushRoomContext: Sendable {
+    /// Joined members, for `room_member_count`.
+    public var memberCount: Int
+    /// The sender's power level, for `sender_notification_permission`.
+    public var senderPowerLevel: Int64
+    /// The power levels' `notifications` object (`room` defaults to 50).
+    public var notificationPowerLevels: [String: Int64]
+
+    public init(memberCount: Int, senderPowerLevel: Int64, notificationPowerLevels: [String: Int64]) {
+        self.memberCount = memberCount
+        self.senderPowerLevel = senderPowerLevel
+        self.notificationPowerLevels = notificationPowerLevels
+    }
+}
+
+/// Evaluates push rules against one event, for any number of recipients.
+///
+/// Spec: https://spec.matrix.org/v1.16/client-server-api/#push-rules. Rules are tried kind by
+/// kind (override, content, room, sender, underride), each kind in priority order; the first
+/// enabled rule whose conditions all hold decides. `content.body` patterns match whole words,
+/// as Synapse matches them, so `@room` and user names are found inside a message.
+public struct PushRuleEvaluator: Sendable {
+    let event: JSONObject
+    let context: PushRoomContext
+    private let body: String?
+
+    public init(event: JSONObject, context: PushRoomContext) {
+        self.event = event
+        self.context = context
+        body = event["content"]?["body"]?.stringValue?.lowercased()
+    }
+
+    /// The decision of `ruleset`, the rules of `userID` (whose display name in the room is `displayName`).
+    public func decision(for ruleset: PushRuleset, userID: String, displayName: String?) -> PushDecision {
+        for kind in PushRuleKind.allCases {
+            for rule in ruleset[kind] where rule.enabled
+                && matches(rule, of: kind, userID: userID, displayName: displayName) {
+                return Self.decision(of: rule.actions)
+            }
+        }
+        return .silent
+    }
+
+    private static func decision(of actions: [PushAction]) -> PushDecision {
+        var decision = PushDecision.silent
+        for action in actions {
+            switch action {
+            case .notify:
+                decision.notify = true
+            case .setTweak("highlight", let value):
+                decision.highlight = value?.boolValue ?? true
+            case .setTweak:
+                break
+            }
+        }
+        if !decision.notify { decision.highlight = false }
+        return decision
+    }
+
+    private func matches(_ rule: PushRule, of kind: PushRuleKind, userID: String, displayName: String?) -> Bool {
+        switch kind {
+        case .override, .underride:
+            return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName) }
+        case .content:
+            guard let pattern = rule.pattern, let body else { return false }
+            return Self.containsWord(matching: pattern.lowercased(), in: body)
+        case .room:
+            return event["room_id"]?.stringValue == rule.ruleID
+        case .sender:
+            return event["sender"]?.stringValue == rule.ruleID
+        }
+    }
+
+    private func holds(_ condition: PushCondition, displayName: String?) -> Bool {
+        switch condition {
+        case .eventMatch(let key, let pattern):
+            guard let value = value(at: key)?.stringValue else { return false }
+            if key == "content.body" { return Self.containsWord(matching: pattern.lowercased(), in: value.lowercased()) }
+            return Self.glob(pattern.lowercased(), matches: value.lowercased())
+        case .eventPropertyIs(let key, let expected):
+            return value(at: key) == expected
+        case .eventPropertyContains(let key, let expected):
+            return value(at: key)?.arrayValue?.contains(expected) ?? false
+        case .containsDisplayName:
+            guard let name = displayName?.lowercased(), !name.isEmpty, let body else { return false }
+            return Self.containsWord(name, in: body)
+        case .roomMemberCount(let comparison):
+            return Self.compare(context.memberCount, comparison)
+        case .senderNotificationPermission(let key):
+            return context.senderPowerLevel >= (context.notificationPowerLevels[key] ?? 50)
+        }
+    }
+
+    /// The event's value at a dotted path; `\.` is a literal dot and `\\` a backslash.
+    private func value(at path: String) -> JSONValue? {
+        var components: [String] = []
+        var current = ""
+        var escaping = false
+        for character in path {
+            if escaping {
+                current.append(character)
+                escaping = false
+            } else if character == "\\" {
+                escaping = true
+            } else if character == "." {
+                components.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        components.append(current)
+        var value: JSONValue = .object(event)
+        for component in components {
+            guard let next = value.objectValue?[component] else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    /// `room_member_count`'s `is`: a number with an optional `==`, `<`, `>`, `<=` or `>=`.
+    private static func compare(_ count: Int, _ comparison: String) -> Bool {
+        let operators = ["==", "<=", ">=", "<", ">"]
+        let op = operators.first { comparison.hasPrefix($0) } ?? "=="
+        let digits = comparison.hasPrefix(op) ? comparison.dropFirst(op.count) : Substring(comparison)
+        guard let number = Int(digits) else { return false }
+        switch op {
+        case "<": return count < number
+        case ">": return count > number
+        case "<=": return count <= number
+        case ">=": return count >= number
+        default: return count == number
+        }
+    }
+
+    /// Whether the glob `pattern` (`*` any run, `?` one character) matches all of `text`.
+    static func glob(_ pattern: String, matches text: String) -> Bool {
+        let pattern = Array(pattern), text = Array(text)
+        var (p, t) = (0, 0)
+        var star: (pattern: Int, text: Int)?
+        while t < text.count {
+            if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
+                p += 1
+                t += 1
+            } else if p < pattern.count, pattern[p] == "*" {
+                star = (p, t)
+                p += 1
+            } else if let previous = star {
+                p = previous.pattern + 1
+                t = previous.text + 1
+                star = (previous.pattern, previous.text + 1)
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == "*" { p += 1 }
+        return p == pattern.count
+    }
+
+    /// Whether `text` holds a run of whole words that the glob `pattern` matches.
+    static func containsWord(matching pattern: String, in text: String) -> Bool {
+        guard pattern.contains(where: { $0 == "*" || $0 == "?" }) else { return containsWord(pattern, in: text) }
+        let characters = Array(text)
+        for start in characters.indices where isBoundary(characters, before: start) {
+            for end in (start + 1)...characters.count where isBoundary(characters, after: end - 1)
+                && glob(pattern, matches: String(characters[start..<end])) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether `word` occurs in `text` with no word character on either side.
+    static func containsWord(_ word: String, in text: String) -> Bool {
+        var searchStart = text.startIndex
+        while let range = text.range(of: word, range: searchStart..<text.endIndex) {
+            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
+            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
+            if !(before.map(isWordCharacter) ?? false) && !(after.map(isWordCharacter) ?? false) { return true }
+            searchStart = text.index(after: range.lowerBound)
+        }
+        return false
+    }
+
+    private static func isBoundary(_ characters: [Character], before index: Int) -> Bool {
+        index == 0 || !isWordCharacter(characters[index - 1]) || !isWordCharacter(characters[index])
+    }
+
+    private static func isBoundary(_ characters: [Character], after index: Int) -> Bool {
+        index == characters.count - 1 || !isWordCharacter(characters[index + 1]) || !isWordCharacter(characters[index])
+    }
+
+    private static func isWordCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "_"
+    }
+}

@@ -1,0 +1,67 @@
+@testable import MatrixAPI
+import MatrixCore
+import Testing
+
+@Suite("Push rules: the spec's default rules against events")
+struct PushRuleEvaluatorTests {
+    static let bob = "@bob:example.org"
+    static let rules = PushRuleset.predefined(for: try! UserID(parsing: bob))
+
+    static func decision(
+        _ event: JSONObject, members: Int = 3, senderLevel: Int64 = 0, displayName: String? = "Bobby"
+    ) -> PushDecision {
+        var event = event
+        event["room_id"] = event["room_id"] ?? "!room:example.org"
+        event["sender"] = event["sender"] ?? "@alice:example.org"
+        let context = PushRoomContext(memberCount: members, senderPowerLevel: senderLevel, notificationPowerLevels: [:])
+        return PushRuleEvaluator(event: event, context: context).decision(for: rules, userID: bob, displayName: displayName)
+    }
+
+    static func message(_ body: String, _ extra: JSONObject = [:]) -> JSONObject {
+        var content: JSONObject = ["msgtype": "m.text", "body": .string(body)]
+        for (key, value) in extra { content[key] = value }
+        return ["type": "m.room.message", "content": .object(content)]
+    }
+
+    static let notify = PushDecision(notify: true, highlight: false)
+    static let highlight = PushDecision(notify: true, highlight: true)
+
+    @Test("messages notify; one-to-one rooms and encrypted events too; notices, reactions and edits do not")
+    func plainEvents() {
+        #expect(Self.decision(Self.message("hello")) == Self.notify)
+        #expect(Self.decision(Self.message("hello"), members: 2) == Self.notify)
+        #expect(Self.decision(["type": "m.room.encrypted", "content": ["ciphertext": "x"]]) == Self.notify)
+        #expect(Self.decision(Self.message("beep", ["msgtype": "m.notice"])) == .silent)
+        #expect(Self.decision(["type": "m.reaction", "content": [:]]) == .silent)
+        #expect(Self.decision(["type": "m.room.member", "state_key": "@carol:example.org",
+                               "content": ["membership": "join"]]) == .silent)
+        let edit = Self.message("* fixed", ["m.relates_to": ["rel_type": "m.replace", "event_id": "$e"]])
+        #expect(Self.decision(edit) == .silent)
+        #expect(Self.decision(["type": "m.room.topic", "state_key": "", "content": ["topic": "x"]]) == .silent)
+    }
+
+    @Test("mentions highlight: the user's ID in m.mentions, their name or display name as a word, @room with permission")
+    func mentions() {
+        #expect(Self.decision(Self.message("hi", ["m.mentions": ["user_ids": [.string(Self.bob)]]])) == Self.highlight)
+        #expect(Self.decision(Self.message("ask BOB about it")) == Self.highlight)
+        #expect(Self.decision(Self.message("ask bobcat about it")) == Self.notify)
+        #expect(Self.decision(Self.message("thanks, bobby!")) == Self.highlight)
+        #expect(Self.decision(Self.message("thanks, bobby!"), displayName: nil) == Self.notify)
+        #expect(Self.decision(Self.message("@room lunch"), senderLevel: 50) == Self.highlight)
+        #expect(Self.decision(Self.message("@room lunch"), senderLevel: 0) == Self.notify)
+        #expect(Self.decision(Self.message("x", ["m.mentions": ["room": true]]), senderLevel: 100) == Self.highlight)
+        #expect(Self.decision(["type": "m.room.tombstone", "state_key": "", "content": [:]]) == Self.highlight)
+    }
+
+    @Test("globs match whole values; body patterns match whole words")
+    func globs() {
+        #expect(PushRuleEvaluator.glob("m.*", matches: "m.room.message"))
+        #expect(PushRuleEvaluator.glob("m.room.?essage", matches: "m.room.message"))
+        #expect(!PushRuleEvaluator.glob("m.room", matches: "m.room.message"))
+        #expect(PushRuleEvaluator.glob("*", matches: ""))
+        #expect(PushRuleEvaluator.containsWord(matching: "b*b", in: "hey bob!"))
+        #expect(!PushRuleEvaluator.containsWord(matching: "b*b", in: "hey bobcat"))
+        #expect(PushRuleEvaluator.containsWord("@room", in: "ping @room now"))
+        #expect(!PushRuleEvaluator.containsWord("@room", in: "ping x@roomy now"))
+    }
+}
