@@ -101,6 +101,10 @@ public struct ClientAPIAssembly {
                                                accountData: accountData, publisher: publisher, logger: logger))
             .register(on: router, authentication: authentication)
         PushRuleRoutes().register(on: router, authentication: authentication)
+        PresenceRoutes(presence: PresenceService(redis: redis, syncStore: SyncStore(database: database),
+                                                 publisher: publisher, isEnabled: config.sync.presenceEnabled,
+                                                 logger: logger))
+            .register(on: router, authentication: authentication)
     }
 
     /// Capabilities, VoIP and the room and user directories.

@@ -11,25 +11,23 @@ import Storage
 /// Builds the sync worker's services and registers `/sync`.
 ///
 /// Long-polls wait on a ``SyncNotifier`` that readers of the replication streams wake; each
-/// reader holds its own Redis connection for its blocking `XREAD`. A ``TypingExpiryService``
-/// turns typing timeouts into changes.
+/// reader holds its own Redis connection for its blocking `XREAD`. An ``EphemeralExpiryService``
+/// turns typing and presence timeouts into changes.
 public struct SyncAssembly {
     let config: TrellisConfig
     let database: Database
-    let redis: RedisConnection
     let logger: Logger
     /// Wakes this process's long-polls; fed by the stream readers ``register(on:)`` returns.
     public let notifier = SyncNotifier()
 
-    /// The longest a `/sync` waits for a change, whatever the client's `timeout` asks.
-    static let maximumTimeout: Duration = .seconds(300)
+    /// How long a typing or presence read waits for Redis to come back before `/sync` goes on without it.
+    static let ephemeralReconnectTimeout: Duration = .milliseconds(500)
     /// The streams whose entries name what to wake.
     static let wakingStreams: [StreamName] = [.events, .accountData, .receipts, .typing, .toDevice]
 
-    public init(config: TrellisConfig, database: Database, redis: RedisConnection, logger: Logger) {
+    public init(config: TrellisConfig, database: Database, logger: Logger) {
         self.config = config
         self.database = database
-        self.redis = redis
         self.logger = logger
     }
 
@@ -40,27 +38,37 @@ public struct SyncAssembly {
         let syncStore = SyncStore(database: database)
         let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), logger: logger)
         let authentication = AccessTokenMiddleware(accounts: accounts, activity: DeviceActivity(store: accountStore))
-        let typing = TypingService(rooms: roomStore, redis: redis, publisher: StreamPublisher(connection: redis),
-                                   logger: logger)
+        // Typing and presence may be lost (DESIGN.md invariant 2): while Redis is down, /sync goes
+        // on without them after a short wait instead of the usual reconnect timeout.
+        var ephemeralConfiguration = config.redisConfiguration
+        ephemeralConfiguration.reconnectTimeout = Self.ephemeralReconnectTimeout
+        let ephemeralRedis = RedisConnection(configuration: ephemeralConfiguration, logger: logger)
+        let publisher = StreamPublisher(connection: ephemeralRedis)
+        let typing = TypingService(rooms: roomStore, redis: ephemeralRedis, publisher: publisher, logger: logger)
+        let presence = PresenceService(redis: ephemeralRedis, syncStore: syncStore, publisher: publisher,
+                                       isEnabled: config.sync.presenceEnabled, logger: logger)
         let notifier = notifier
         SyncRoutes(
-            sync: SyncService(store: syncStore, rooms: roomStore, typing: typing,
+            sync: SyncService(store: syncStore, rooms: roomStore, typing: typing, presence: presence,
                               toDevice: ToDeviceStore(database: database), keys: EndToEndKeyStore(database: database),
                               notifier: notifier),
             filters: FilterService(store: FilterStore(database: database)),
-            formatter: ClientEventFormatter(rooms: roomStore), maximumTimeout: Self.maximumTimeout
+            formatter: ClientEventFormatter(rooms: roomStore),
+            maximumTimeout: .seconds(config.sync.maximumTimeoutSeconds)
         ).register(on: router, authentication: authentication)
 
         var services: [any Service] = Self.wakingStreams.map { stream in
             reader(of: stream) { entry in await notifier.wake(for: entry, of: stream) }
         }
-        // A device list change concerns everyone sharing a room with its user.
-        services.append(reader(of: .deviceLists) { entry in
-            guard let userID = entry.fields["user_id"] else { return }
-            let rooms = try? await syncStore.memberships(of: userID).filter { $0.membership == Membership.join }
-            await notifier.wake(users: [userID], rooms: rooms?.map(\.roomID) ?? [])
-        })
-        services.append(TypingExpiryService(typing: typing, logger: logger))
+        // Device list and presence changes concern everyone sharing a room with their user.
+        for stream in [StreamName.deviceLists, .presence] {
+            services.append(reader(of: stream) { entry in
+                guard let userID = entry.fields["user_id"] else { return }
+                let rooms = try? await syncStore.memberships(of: userID).filter { $0.membership == Membership.join }
+                await notifier.wake(users: [userID], rooms: rooms?.map(\.roomID) ?? [])
+            })
+        }
+        services.append(EphemeralExpiryService(typing: typing, presence: presence, logger: logger))
         return services
     }
 
@@ -73,12 +81,14 @@ public struct SyncAssembly {
     }
 }
 
-/// Ends typing notifications whose timeout passed, every ``interval``, until graceful shutdown.
-/// Every sync replica runs one; the registry's script hands each expiry to exactly one of them.
-struct TypingExpiryService: Service {
+/// Ends typing notifications and changes presence whose timeouts passed, every ``interval``,
+/// until graceful shutdown. Every sync replica runs one; the registries' scripts hand each
+/// expiry to exactly one of them.
+struct EphemeralExpiryService: Service {
     let typing: TypingService
+    let presence: PresenceService
     let logger: Logger
-    /// How late a typing notification may end after its timeout.
+    /// How late a typing notification may end, or presence change, after its timeout.
     static let interval: Duration = .milliseconds(500)
 
     func run() async throws {
@@ -86,8 +96,9 @@ struct TypingExpiryService: Service {
             while !Task.isCancelled {
                 do {
                     try await typing.expire()
+                    try await presence.expire()
                 } catch {
-                    logger.debug("could not expire typing notifications", metadata: ["error": "\(error)"])
+                    logger.debug("could not expire typing or presence", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: Self.interval)
             }

@@ -80,7 +80,7 @@ public struct WorkerServices {
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: signingKey, logger: logger)
                 .register(on: router)
         case .sync:
-            return try SyncAssembly(config: config, database: database, redis: redis, logger: logger).register(on: router)
+            return try SyncAssembly(config: config, database: database, logger: logger).register(on: router)
         case .federationReader:
             let publisher = ServerKeyPublisher(serverName: config.serverName, signingKey: signingKey)
             FederationInfoRoutes(keyPublisher: publisher, implementationVersion: TrellisVersion.current)

@@ -13,6 +13,7 @@ public struct StreamName: Hashable, Sendable, CustomStringConvertible {
     public static let toDevice = StreamName(topic: "to_device")
     public static let deviceLists = StreamName(topic: "device_lists")
     public static let accountData = StreamName(topic: "account_data")
+    public static let presence = StreamName(topic: "presence")
     public static let federationOut = StreamName(topic: "federation_out")
     public static let push = StreamName(topic: "push")
 

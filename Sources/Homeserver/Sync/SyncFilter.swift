@@ -16,6 +16,8 @@ public struct SyncFilter: Sendable, Equatable {
     public var includeLeave: Bool
     /// Whether global and per-room account data are delivered.
     public var accountData: Bool
+    /// Whether presence is delivered.
+    public var presence: Bool
 
     /// Synapse's default timeline limit, which clients expect.
     public static let defaultTimelineLimit = 10
@@ -29,6 +31,7 @@ public struct SyncFilter: Sendable, Equatable {
         notRooms = []
         includeLeave = false
         accountData = true
+        presence = true
     }
 
     /// Reads a filter, checked with `Filter.validate` for shape first.
@@ -42,6 +45,7 @@ public struct SyncFilter: Sendable, Equatable {
         notRooms = Set(try room.stringArray("not_rooms") ?? [])
         includeLeave = try room.bool("include_leave") ?? false
         accountData = try json.object("account_data")?.stringArray("types") != []
+        presence = try json.object("presence")?.stringArray("types") != []
     }
 
     /// The timeline limit, defaulted and capped.

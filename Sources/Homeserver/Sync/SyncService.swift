@@ -41,6 +41,8 @@ public struct SyncResult: Sendable {
     public var left: [SyncedRoom] = []
     /// The user's global account data that changed.
     public var accountData: [AccountDataChange] = []
+    /// `m.presence` events of users sharing a room with the user (and their own).
+    public var presence: [JSONObject] = []
     /// To-device events for the requesting device, as JSON texts.
     public var toDevice: [String] = []
     /// Users whose device lists changed (`changed`) or who share no room with the user any more.
@@ -52,7 +54,7 @@ public struct SyncResult: Sendable {
 
     /// Whether nothing changed for the user in the range (key counts are not changes).
     public var isEmpty: Bool {
-        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty && toDevice.isEmpty
+        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty && toDevice.isEmpty && presence.isEmpty
             && deviceListsChanged.isEmpty && deviceListsLeft.isEmpty
     }
 }
@@ -68,6 +70,7 @@ public struct SyncService: Sendable {
     let store: SyncStore
     let rooms: RoomStore
     let typing: TypingService
+    let presence: PresenceService
     let devices: DeviceSync
     let notifier: SyncNotifier
 
@@ -81,23 +84,27 @@ public struct SyncService: Sendable {
     static let roomConcurrency = 8
 
     public init(
-        store: SyncStore, rooms: RoomStore, typing: TypingService, toDevice: ToDeviceStore, keys: EndToEndKeyStore,
-        notifier: SyncNotifier
+        store: SyncStore, rooms: RoomStore, typing: TypingService, presence: PresenceService, toDevice: ToDeviceStore,
+        keys: EndToEndKeyStore, notifier: SyncNotifier
     ) {
         self.store = store
         self.rooms = rooms
         self.typing = typing
+        self.presence = presence
         self.devices = DeviceSync(toDevice: toDevice, keys: keys, tracker: DeviceListTracker(store: store))
         self.notifier = notifier
     }
 
     /// The changes for the requester after `since` (everything when `nil`), waiting up to
-    /// `timeout` for one when there are none.
+    /// `timeout` for one when there are none. The request also keeps the user's presence
+    /// (`setPresence`, online when `nil`).
     public func sync(
-        for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool, timeout: Duration
+        for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool, setPresence: String?,
+        timeout: Duration
     ) async throws -> SyncResult {
         let deadline = ContinuousClock.now + timeout
         let userID = requester.userID.description
+        await presence.syncing(userID, setPresence: setPresence, timeout: timeout)
         var (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
                                                       fullState: fullState)
         guard since != nil, timeout > .zero else { return result }
@@ -105,8 +112,9 @@ public struct SyncService: Sendable {
             let ticket = await notifier.register(userID: userID, rooms: joinedRooms)
             // Checked after registering: a change committed from here on also wakes the ticket.
             let typingPosition = await typing.snapshot(of: [], after: result.nextBatch.typing).position
+            let presencePosition = await presence.position(orElse: result.nextBatch.presence)
             let changed = try await store.currentPositions() != result.nextBatch.positions
-                || typingPosition != result.nextBatch.typing
+                || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
             await notifier.wait(ticket, until: changed ? .now : deadline)
             (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
                                                       fullState: fullState)
@@ -130,7 +138,11 @@ public struct SyncService: Sendable {
 
         var nextPositions = now
         nextPositions.toDevice = device.toDevicePosition
-        var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position))
+        let presenceNow = filter.presence ? try await presence.changes(for: userID, after: since?.presence ?? 0)
+            : (position: since?.presence ?? 0, events: [])
+        var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position,
+                                                     presence: presenceNow.position))
+        result.presence = presenceNow.events
         result.toDevice = device.messages
         result.deviceListsChanged = device.changed
         result.deviceListsLeft = device.left

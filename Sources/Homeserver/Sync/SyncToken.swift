@@ -3,8 +3,9 @@ import Storage
 
 /// The `/sync` `next_batch` / `since` token: a position in every stream the response covers.
 ///
-/// Written `s<events>_<account data>_<receipts>_<to-device>_<device lists>_<typing>`. The
-/// positions are the cluster's (PostgreSQL stream heads, and the typing counter in Redis), so a
+/// Written `s<events>_<account data>_<receipts>_<to-device>_<device lists>_<typing>_<presence>`.
+/// The positions are the cluster's (PostgreSQL stream heads, and the typing and presence counters
+/// in Redis), so a
 /// token from one sync replica works on any other. Positions a token lacks read as 0 (the stream
 /// from its start) and positions after the known ones are ignored, so tokens survive a rolling
 /// upgrade that adds a stream in either direction. Anything else is `400 M_INVALID_PARAM`.
@@ -12,10 +13,13 @@ public struct SyncToken: Sendable, Equatable, CustomStringConvertible {
     public var positions: StreamPositions
     /// The position of the typing counter (``TypingRegistry``).
     public var typing: Int64
+    /// The position of the presence counter (``PresenceRegistry``).
+    public var presence: Int64
 
-    public init(_ positions: StreamPositions, typing: Int64) {
+    public init(_ positions: StreamPositions, typing: Int64, presence: Int64) {
         self.positions = positions
         self.typing = typing
+        self.presence = presence
     }
 
     public init(parsing token: String) throws(MatrixError) {
@@ -29,11 +33,12 @@ public struct SyncToken: Sendable, Equatable, CustomStringConvertible {
         positions = StreamPositions(events: position(0), accountData: position(1), receipts: position(2),
                                     toDevice: position(3), deviceLists: position(4))
         typing = position(5)
+        presence = position(6)
     }
 
     public var description: String {
         "s\(positions.events)_\(positions.accountData)_\(positions.receipts)_\(positions.toDevice)"
-            + "_\(positions.deviceLists)_\(typing)"
+            + "_\(positions.deviceLists)_\(typing)_\(presence)"
     }
 
     private static let invalid = MatrixError(.invalidParam, "Invalid sync token")

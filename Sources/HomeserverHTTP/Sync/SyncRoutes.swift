@@ -25,7 +25,8 @@ public struct SyncRoutes: Sendable {
             group.get("sync") { request, context in
                 let query = request.uri.queryParameters
                 let requester = try context.requireRequester()
-                if let presence = query.get("set_presence"), !["online", "offline", "unavailable"].contains(presence) {
+                let setPresence = query.get("set_presence")
+                if let setPresence, !["online", "offline", "unavailable"].contains(setPresence) {
                     throw MatrixError(.invalidParam, "set_presence must be online, offline or unavailable")
                 }
                 // `use_state_after` (state at the end of the timeline) is not served yet; clients that
@@ -35,7 +36,8 @@ public struct SyncRoutes: Sendable {
                 let timeout = try Self.milliseconds(query.get("timeout"))
                 let result = try await sync.sync(
                     for: requester, since: since, filter: try await filter(request.formQuery("filter"), for: requester),
-                    fullState: try request.booleanQuery("full_state") ?? false, timeout: min(timeout, maximumTimeout)
+                    fullState: try request.booleanQuery("full_state") ?? false, setPresence: setPresence,
+                    timeout: min(timeout, maximumTimeout)
                 )
                 return try await response(result)
             }
@@ -87,7 +89,7 @@ public struct SyncRoutes: Sendable {
         body.set("next_batch", .string(result.nextBatch.description))
         body.set("rooms", object: rooms)
         body.set("account_data", object: Self.events(result.accountData.map(Self.accountDataEvent)))
-        body.set("presence", object: Self.events([]))
+        body.set("presence", object: Self.events(result.presence.map { JSONValue.object($0).jsonString() }))
         body.set("to_device", object: Self.events(result.toDevice))
         body.set("device_lists", .object([
             "changed": .array(result.deviceListsChanged.sorted().map(JSONValue.string)),

@@ -23,6 +23,20 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var rooms: Rooms
     public var rateLimits: RateLimits
     public var turn: TURN
+    public var sync: Sync
+
+    /// `/sync` and what it carries.
+    public struct Sync: Codable, Sendable, Equatable {
+        /// The longest a `/sync` waits for a change, whatever its `timeout` asks.
+        public var maximumTimeoutSeconds: Int
+        /// Whether presence is tracked and delivered; large deployments often turn it off.
+        public var presenceEnabled: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case maximumTimeoutSeconds = "maximum_timeout_seconds"
+            case presenceEnabled = "presence_enabled"
+        }
+    }
 
     /// Token buckets shared by all replicas through Redis; `null` turns one off.
     public struct RateLimits: Codable, Sendable, Equatable {
@@ -155,7 +169,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging, accounts, rooms, turn
+        case worker, database, redis, limits, logging, accounts, rooms, turn, sync
         case rateLimits = "rate_limits"
     }
 
@@ -208,5 +222,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           password: null
           shared_secret: null
           user_lifetime_seconds: 86400
+        sync:
+          maximum_timeout_seconds: 300
+          presence_enabled: true
         """
 }

@@ -21,6 +21,9 @@ struct ClientAPITestServer {
     var registrationSharedSecret: String?
     /// More configuration sections, appended to the file.
     var extraConfiguration = ""
+    /// Whether presence is on. Off unless a test needs it: presence is keyed by user ID in the
+    /// Redis all tests share, so one test's users would show up in another's syncs.
+    var presenceEnabled = false
     /// Whether `/sync` is served too, with its stream readers running, as the sync worker does.
     var servesSync = false
 
@@ -35,6 +38,7 @@ struct ClientAPITestServer {
               password_hash_memory_kib: 8
             rate_limits: \(rateLimits)
             redis: { host: \(TestEnvironment.redisHost), port: \(TestEnvironment.redisPort) }
+            sync: { presence_enabled: \(presenceEnabled) }
             \(extraConfiguration)
             """
         let config = try ConfigLoader.load(yaml: yaml, environment: [:])
@@ -51,7 +55,7 @@ struct ClientAPITestServer {
             let router = MatrixHTTPServer.makeRouter(settings: settings)
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
                                   logger: Logger(label: "test")).register(on: router)
-            let sync = SyncAssembly(config: config, database: database, redis: redis, logger: Logger(label: "test"))
+            let sync = SyncAssembly(config: config, database: database, logger: Logger(label: "test"))
             let syncServices = servesSync ? try sync.register(on: router) : []
             let notifier = sync.notifier
             MatrixHTTPServer.answerUnsupportedMethods(on: router)
