@@ -26,10 +26,10 @@ public struct SyncedRoom: Sendable {
     public var unread: (notifications: Int, highlights: Int)?
 }
 
-/// One room of the `invite` section: the invite and the state the inviter's server shares.
-public struct InvitedRoom: Sendable {
+/// One room of the `invite` or `knock` section: the room's stripped state and the membership.
+public struct StrippedRoom: Sendable {
     public var roomID: String
-    /// The invite event followed by the room's stripped state.
+    /// The room's stripped state followed by the invite or knock event.
     public var strippedState: [PersistedEvent]
 }
 
@@ -37,7 +37,8 @@ public struct InvitedRoom: Sendable {
 public struct SyncResult: Sendable {
     public var nextBatch: SyncToken
     public var joined: [SyncedRoom] = []
-    public var invited: [InvitedRoom] = []
+    public var invited: [StrippedRoom] = []
+    public var knocked: [StrippedRoom] = []
     public var left: [SyncedRoom] = []
     /// The user's global account data that changed.
     public var accountData: [AccountDataChange] = []
@@ -54,7 +55,7 @@ public struct SyncResult: Sendable {
 
     /// Whether nothing changed for the user in the range (key counts are not changes).
     public var isEmpty: Bool {
-        joined.isEmpty && invited.isEmpty && left.isEmpty && accountData.isEmpty && toDevice.isEmpty && presence.isEmpty
+        joined.isEmpty && invited.isEmpty && knocked.isEmpty && left.isEmpty && accountData.isEmpty && toDevice.isEmpty && presence.isEmpty
             && deviceListsChanged.isEmpty && deviceListsLeft.isEmpty
     }
 }
@@ -138,25 +139,29 @@ public struct SyncService: Sendable {
 
         var nextPositions = now
         nextPositions.toDevice = device.toDevicePosition
-        let presenceNow = filter.presence ? try await presence.changes(for: userID, after: since?.presence ?? 0)
-            : (position: since?.presence ?? 0, events: [])
+        let presenceNow = filter.presence.excludesEverything ? (position: since?.presence ?? 0, events: [])
+            : try await presence.changes(for: userID, after: since?.presence ?? 0)
         var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position,
                                                      presence: presenceNow.position))
-        result.presence = presenceNow.events
+        result.presence = presenceNow.events.filter { event in
+            filter.presence.allows(type: "m.presence", sender: event["sender"]?.stringValue ?? "")
+        }
         result.toDevice = device.messages
         result.deviceListsChanged = device.changed
         result.deviceListsLeft = device.left
         result.oneTimeKeyCounts = device.oneTimeKeyCounts
         result.unusedFallbackKeyTypes = device.unusedFallbackKeyTypes
         // An initial sync shows who is typing; an incremental one also shows who stopped.
-        let typingByRoom = since == nil ? typingNow.typing.filter { !$0.value.isEmpty } : typingNow.typing
-        let accountData = filter.accountData
-            ? try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData) : []
-        result.accountData = accountData.filter { $0.roomID == nil }
-        let accountDataByRoom = Dictionary(grouping: accountData.filter { $0.roomID != nil }) { $0.roomID ?? "" }
+        let typingByRoom = !filter.ephemeral.allows(type: "m.typing") ? [:]
+            : since == nil ? typingNow.typing.filter { !$0.value.isEmpty } : typingNow.typing
+        let accountData = try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData)
+        result.accountData = accountData.filter { $0.roomID == nil && filter.accountData.allows(type: $0.type) }
+        let accountDataByRoom = Dictionary(grouping: accountData.filter { change in
+            change.roomID != nil && filter.roomAccountData.allows(type: change.type)
+        }) { $0.roomID ?? "" }
 
         let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
-        let receiptsByRoom = Dictionary(
+        let receiptsByRoom = !filter.ephemeral.allows(type: "m.receipt") ? [:] : Dictionary(
             grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
             by: \.roomID
         )
@@ -179,10 +184,17 @@ public struct SyncService: Sendable {
             return room
         }
 
-        for membership in memberships where membership.membership == Membership.invite
-            && membership.event.streamPosition > from.events {
-            result.invited.append(InvitedRoom(roomID: membership.roomID,
-                                              strippedState: try await strippedState(of: membership)))
+        for membership in memberships where membership.event.streamPosition > from.events {
+            switch membership.membership {
+            case Membership.invite:
+                result.invited.append(StrippedRoom(roomID: membership.roomID,
+                                                   strippedState: try await strippedState(of: membership)))
+            case Membership.knock:
+                result.knocked.append(StrippedRoom(roomID: membership.roomID,
+                                                   strippedState: try await strippedState(of: membership)))
+            default:
+                break
+            }
         }
 
         for membership in memberships where [Membership.leave, Membership.ban].contains(membership.membership) {
@@ -215,6 +227,7 @@ public struct SyncService: Sendable {
         if since == nil || limited {
             state = try await stateBefore(events, of: roomID, at: start, isPresent: isPresent)
             if let since { state = state.filter { $0.streamPosition > since } }
+            state = state.filter { filter.state.allows(type: $0.type, sender: $0.sender) }
             if filter.lazyLoadMembers {
                 let senders = Set(events.map(\.sender)).union([userID])
                 state = state.filter { $0.type != EventType.member || senders.contains($0.stateKey ?? "") }
@@ -259,7 +272,7 @@ public struct SyncService: Sendable {
         }
     }
 
-    /// The invite event and the room's current state of the stripped types.
+    /// The room's current state of the stripped types, then the invite or knock event.
     private func strippedState(of invite: RoomMembership) async throws -> [PersistedEvent] {
         let state = try await rooms.currentStateEvents(of: invite.roomID)
             .filter { Self.strippedStateTypes.contains($0.type) }

@@ -69,21 +69,9 @@ public struct SyncRoutes: Sendable {
     private func response(_ result: SyncResult) async throws -> JSONTextObject {
         var rooms = JSONTextObject()
         rooms.set("join", object: try await section(result.joined))
-        var invites = JSONTextObject()
-        let inviteStates = try await formatter.objects(grouped: result.invited.map(\.strippedState))
-        for (room, state) in zip(result.invited, inviteStates) {
-            let stripped = state.map { event -> JSONValue in
-                var strippedEvent: JSONObject = [:]
-                for key in ["type", "state_key", "sender", "content"] { strippedEvent[key] = event[key] }
-                return .object(strippedEvent)
-            }
-            var invite = JSONTextObject()
-            invite.set("invite_state", .object(["events": .array(stripped)]))
-            invites.set(room.roomID, object: invite)
-        }
-        rooms.set("invite", object: invites)
+        rooms.set("invite", object: try await strippedSection(result.invited, key: "invite_state"))
         rooms.set("leave", object: try await section(result.left))
-        rooms.set("knock", .object([:]))
+        rooms.set("knock", object: try await strippedSection(result.knocked, key: "knock_state"))
 
         var body = JSONTextObject()
         body.set("next_batch", .string(result.nextBatch.description))
@@ -98,6 +86,23 @@ public struct SyncRoutes: Sendable {
         body.set("device_one_time_keys_count", .object(KeyRoutes.counts(result.oneTimeKeyCounts)))
         body.set("device_unused_fallback_key_types", .array(result.unusedFallbackKeyTypes.map(JSONValue.string)))
         return body
+    }
+
+    /// The `invite` or `knock` section: each room's stripped state under `key`.
+    private func strippedSection(_ rooms: [StrippedRoom], key: String) async throws -> JSONTextObject {
+        var section = JSONTextObject()
+        let states = try await formatter.objects(grouped: rooms.map(\.strippedState))
+        for (room, state) in zip(rooms, states) {
+            let stripped = state.map { event -> JSONValue in
+                var strippedEvent: JSONObject = [:]
+                for field in ["type", "state_key", "sender", "content"] { strippedEvent[field] = event[field] }
+                return .object(strippedEvent)
+            }
+            var entry = JSONTextObject()
+            entry.set(key, .object(["events": .array(stripped)]))
+            section.set(room.roomID, object: entry)
+        }
+        return section
     }
 
     /// The `join` or `leave` section: each room's timeline, state, account data and receipts.

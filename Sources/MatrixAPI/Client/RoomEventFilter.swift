@@ -38,6 +38,21 @@ public struct RoomEventFilter: Sendable, Equatable {
         includeRedundantMembers = try json.bool("include_redundant_members") ?? false
     }
 
+    /// Whether an event of `type` sent by `sender` passes the filter's types and senders
+    /// (`*` in a type pattern matches any run of characters). Events without a sender (typing,
+    /// receipts, account data) pass `nil` and are checked by type only.
+    public func allows(type: String, sender: String? = nil) -> Bool {
+        func matches(_ pattern: String) -> Bool { PushRuleEvaluator.glob(pattern, matches: type) }
+        guard (types?.contains(where: matches) ?? true) && !notTypes.contains(where: matches) else { return false }
+        guard let sender else { return true }
+        return (senders?.contains(sender) ?? true) && !notSenders.contains(sender)
+    }
+
+    /// Whether the filter lets no event through by type (`types: []` or `not_types: ["*"]`).
+    public var excludesEverything: Bool {
+        types == [] || notTypes.contains("*")
+    }
+
     /// Parses the `filter` query parameter: a JSON-encoded filter object (`M_NOT_JSON` otherwise).
     public init(queryParameter text: String) throws(MatrixError) {
         guard let value = try? JSONValue(parsing: Array(text.utf8)) else {
