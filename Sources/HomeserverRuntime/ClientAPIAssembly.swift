@@ -30,8 +30,9 @@ public struct ClientAPIAssembly {
         let serverName = try ServerName(parsing: config.serverName)
         let accountStore = AccountStore(database: database)
         let roomStore = RoomStore(database: database, stateGroups: StateGroupStore(database: database))
-        let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), logger: logger)
         let publisher = StreamPublisher(connection: redis)
+        let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), publisher: publisher,
+                                      logger: logger)
         let persister = EventPersister(rooms: roomStore, serverName: serverName, signingKey: signingKey,
                                        publisher: publisher, logger: logger)
         let profiles = ProfileService(accounts: accountStore, rooms: roomStore, persister: persister, logger: logger)

@@ -42,9 +42,9 @@ public struct TypingRegistry: Sendable {
     }
 
     /// `userID` stops typing in `roomID`. Returns the change's position, or `nil` when the user
-    /// was not typing there.
-    public func stop(_ userID: String, in roomID: String, now: Int64) async throws -> Int64? {
-        try await change(Self.stopScript, userID, roomID, [String(now)])
+    /// was not typing there (or their typing's expiry was already recorded as a change).
+    public func stop(_ userID: String, in roomID: String) async throws -> Int64? {
+        try await change(Self.stopScript, userID, roomID, [])
     }
 
     /// Ends every typing whose timeout passed by `now`; returns the rooms that changed.
@@ -112,12 +112,13 @@ public struct TypingRegistry: Sendable {
         if previous and tonumber(previous) > tonumber(ARGV[4]) then return false end
         """ + "\n" + recordChange
 
-    /// `KEYS` room set, expiries, counter, changes; `ARGV` user, room, now.
+    /// `KEYS` room set, expiries, counter, changes; `ARGV` user, room. A typing past its timeout
+    /// that the expirer has not reached yet is still a change to record.
     private static let stopScript = """
         local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
         redis.call('ZREM', KEYS[1], ARGV[1])
         redis.call('ZREM', KEYS[2], ARGV[2] .. ' ' .. ARGV[1])
-        if not previous or tonumber(previous) <= tonumber(ARGV[3]) then return false end
+        if not previous then return false end
         """ + "\n" + recordChange
 
     /// `KEYS` expiries, counter, changes; `ARGV` now, room key prefix. Returns the changed rooms.

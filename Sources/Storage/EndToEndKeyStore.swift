@@ -152,32 +152,26 @@ public struct EndToEndKeyStore: Sendable {
         }
     }
 
-    /// How many unclaimed one-time keys the device has, per algorithm.
-    public func oneTimeKeyCounts(userID: String, deviceID: String) async throws -> [String: Int] {
+    /// How many unclaimed one-time keys the device has, per algorithm, and the algorithms of its
+    /// fallback keys that no claim has used yet: one round trip.
+    public func keyCounts(userID: String, deviceID: String) async throws
+        -> (oneTimeKeys: [String: Int], unusedFallbackKeys: [String]) {
         let rows = try await database.client.query(
             """
-            SELECT algorithm, count(*) FROM e2e_one_time_keys
+            SELECT algorithm, count(*), FALSE FROM e2e_one_time_keys
             WHERE user_id = \(userID) AND device_id = \(deviceID) GROUP BY algorithm
+            UNION ALL
+            SELECT algorithm, 0, TRUE FROM e2e_fallback_keys
+            WHERE user_id = \(userID) AND device_id = \(deviceID) AND NOT used
             """,
-            logger: database.queryLogger("count_one_time_keys")
+            logger: database.queryLogger("count_device_keys")
         )
         var counts: [String: Int] = [:]
-        for try await (algorithm, count) in rows.decode((String, Int64).self) { counts[algorithm] = Int(count) }
-        return counts
-    }
-
-    /// The algorithms of the device's fallback keys that no claim has used yet.
-    public func unusedFallbackKeyAlgorithms(userID: String, deviceID: String) async throws -> [String] {
-        let rows = try await database.client.query(
-            """
-            SELECT algorithm FROM e2e_fallback_keys
-            WHERE user_id = \(userID) AND device_id = \(deviceID) AND NOT used ORDER BY algorithm
-            """,
-            logger: database.queryLogger("select_unused_fallback_keys")
-        )
-        var algorithms: [String] = []
-        for try await algorithm in rows.decode(String.self) { algorithms.append(algorithm) }
-        return algorithms
+        var fallbacks: [String] = []
+        for try await (algorithm, count, isFallback) in rows.decode((String, Int64, Bool).self) {
+            if isFallback { fallbacks.append(algorithm) } else { counts[algorithm] = Int(count) }
+        }
+        return (counts, fallbacks.sorted())
     }
 
     /// The identity keys of every device of `userIDs` that uploaded them.

@@ -28,7 +28,7 @@ public struct ClientTransactionKey: Sendable, Hashable {
 /// Which events a timeline read returns (the event-matching part of a `RoomEventFilter`).
 ///
 /// `nil` lists match everything; type patterns may use `*` as a wildcard, as the spec allows.
-public struct TimelineFilter: Sendable, Equatable {
+public struct TimelineFilter: Sendable, Hashable {
     public var types: [String]?
     public var notTypes: [String]
     public var senders: [String]?

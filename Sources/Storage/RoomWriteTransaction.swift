@@ -1,4 +1,5 @@
 import Foundation
+import MatrixCore
 import PostgresNIO
 
 /// Where a room's next event goes: the room, its forward extremities and the deepest of them.
@@ -112,17 +113,34 @@ public struct RoomWriteTransaction: Sendable {
         precondition(roomIDs.contains(roomID), "members read outside the room's lock")
         let rows = try await connection.query(
             """
-            SELECT c.state_key, e.json::jsonb -> 'content' ->> 'displayname'
+            SELECT c.state_key, (e.json::json -> 'content' -> 'displayname')::text
             FROM current_state_events AS c JOIN events AS e USING (event_id)
             WHERE c.room_id = \(roomID) AND c.type = 'm.room.member' AND c.membership = 'join'
             """,
             logger: store.database.queryLogger("select_joined_members_for_push")
         )
+        // The display name comes as JSON text: `->>` (and jsonb) cannot hold the `\u0000` a
+        // name may contain, and one such member would fail every event of the room.
         var members: [(userID: String, displayName: String?)] = []
         for try await (userID, displayName) in rows.decode((String, String?).self) {
-            members.append((userID, displayName))
+            members.append((userID, displayName.flatMap { try? JSONValue(parsing: $0) }?.stringValue))
         }
         return members
+    }
+
+    /// Stores whom the events notify. Not part of the events statement, which holds the events
+    /// stream's lock (see ``StreamHead``): a message to a large room notifies thousands.
+    private func insertPushActions(of locals: [LocalAppend]) async throws {
+        let notified = locals.flatMap { local in local.notified.map { (local.event, $0) } }
+        guard !notified.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO event_push_actions (user_id, room_id, event_id, highlight)
+            SELECT * FROM unnest(\(notified.map(\.1.userID))::text[], \(notified.map(\.0.roomID))::text[],
+                                 \(notified.map(\.0.eventID))::text[], \(notified.map(\.1.highlight))::boolean[])
+            """,
+            logger: store.database.queryLogger("insert_push_actions")
+        )
     }
 
     /// Stored events by ID.
@@ -158,6 +176,7 @@ public struct RoomWriteTransaction: Sendable {
             if let group, group != append.room.stateGroup { roomStateGroups.append((roomID, group)) }
         }
         guard !rows.isEmpty else { return [] }
+        try await insertPushActions(of: rows.map(\.local))
         let received = unixMilliseconds()
         let statement = AppendLocalEvents(
             events: rows, roomStateGroups: roomStateGroups,
@@ -314,9 +333,6 @@ struct AppendLocalEvents: PostgresPreparedStatement {
             INSERT INTO redactions (redaction_id, event_id, pruned_json)
             SELECT * FROM unnest($24::text[], $25::text[], $26::text[])
             ON CONFLICT (event_id) DO NOTHING
-        ), pushed AS (
-            INSERT INTO event_push_actions (user_id, room_id, event_id, highlight)
-            SELECT * FROM unnest($29::text[], $30::text[], $31::text[], $32::boolean[])
         )
         SELECT event_id, stream_ordering FROM inserted
         """
@@ -342,9 +358,8 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         let edges = new.flatMap { event in event.prevEventIDs.map { (event.eventID, $0) } }
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
-        let notified = locals.flatMap { local in local.notified.map { (local.event, $0) } }
 
-        var bindings = PostgresBindings(capacity: 32)
+        var bindings = PostgresBindings(capacity: 28)
         bindings.append(new.map(\.eventID))
         bindings.append(new.map(\.roomID))
         bindings.append(new.map(\.depth))
@@ -373,10 +388,6 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(redactions.map(\.1.prunedJSON))
         bindings.append(extremities.map(\.roomID))
         bindings.append(extremities.map(\.eventID))
-        bindings.append(notified.map(\.1.userID))
-        bindings.append(notified.map(\.0.roomID))
-        bindings.append(notified.map(\.0.eventID))
-        bindings.append(notified.map(\.1.highlight))
         return bindings
     }
 

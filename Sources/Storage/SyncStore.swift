@@ -17,6 +17,15 @@ public struct StreamPositions: Sendable, Equatable {
         self.deviceLists = deviceLists
     }
 
+    /// Each position at least the one of `other`: a read shared with an earlier request may be
+    /// older than a token from another replica, and a token never moves back.
+    public func atLeast(_ other: StreamPositions?) -> StreamPositions {
+        guard let other else { return self }
+        return StreamPositions(events: max(events, other.events), accountData: max(accountData, other.accountData),
+                               receipts: max(receipts, other.receipts), toDevice: max(toDevice, other.toDevice),
+                               deviceLists: max(deviceLists, other.deviceLists))
+    }
+
     /// Every position at `position`.
     public init(all position: Int64) {
         self.init(events: position, accountData: position, receipts: position, toDevice: position,
@@ -108,20 +117,38 @@ public struct SyncStore: Sendable {
         return memberships
     }
 
-    /// The rooms among `roomIDs` with accepted events in the gap range `(after, upTo]`.
-    public func roomsWithEvents(_ roomIDs: [String], after: Int64, upTo: Int64) async throws -> Set<String> {
-        guard !roomIDs.isEmpty, upTo > after else { return [] }
+    /// The rooms among `roomIDs` with accepted events in the gap range `(after, upTo]`, each with
+    /// whether one of those events is a membership change.
+    public func roomsWithEvents(_ roomIDs: [String], after: Int64, upTo: Int64) async throws -> [String: Bool] {
+        guard !roomIDs.isEmpty, upTo > after else { return [:] }
         let rows = try await database.client.query(
             """
-            SELECT DISTINCT room_id FROM events
+            SELECT room_id, bool_or(type = 'm.room.member') FROM events
             WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_ordering > \(after) AND stream_ordering <= \(upTo)
               AND NOT outlier AND rejected_reason IS NULL
+            GROUP BY room_id
             """,
             logger: database.queryLogger("select_rooms_with_events")
         )
-        var rooms: Set<String> = []
-        for try await roomID in rows.decode(String.self) { rooms.insert(roomID) }
+        var rooms: [String: Bool] = [:]
+        for try await (roomID, membershipChanged) in rows.decode((String, Bool).self) { rooms[roomID] = membershipChanged }
         return rooms
+    }
+
+    /// Whether `userID` was ever joined to the room (their membership events include a join).
+    public func wasJoined(_ userID: String, to roomID: String) async throws -> Bool {
+        let rows = try await database.client.query(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM events
+                WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID)
+                  AND NOT outlier AND rejected_reason IS NULL
+                  AND json::json -> 'content' ->> 'membership' = 'join')
+            """,
+            logger: database.queryLogger("select_was_joined")
+        )
+        for try await joined in rows.decode(Bool.self) { return joined }
+        return false
     }
 
     /// The room's joined and invited counts and its heroes as `reader` sees them.
@@ -143,6 +170,7 @@ public struct SyncStore: Sendable {
 
     /// The user's account data changed in `(after, upTo]`, global and per room.
     public func accountDataChanges(of userID: String, after: Int64, upTo: Int64) async throws -> [AccountDataChange] {
+        guard upTo > after else { return [] }
         let rows = try await database.client.query(
             """
             SELECT room_id, type, content FROM account_data

@@ -64,33 +64,27 @@ public struct ToDeviceStore: Sendable {
         return last
     }
 
-    /// The device's messages in `(after, upTo]`, oldest first, at most `limit`.
-    public func messages(for userID: String, device deviceID: String, after: Int64, upTo: Int64, limit: Int)
+    /// Deletes the device's messages up to `after`, which a sync token has acknowledged, and
+    /// returns those in `(after, upTo]`, oldest first, at most `limit`: one round trip.
+    public func acknowledgeAndRead(for userID: String, device deviceID: String, after: Int64, upTo: Int64, limit: Int)
         async throws -> [QueuedDeviceMessage] {
-        guard upTo > after else { return [] }
+        guard after > 0 || upTo > after else { return [] }
         let rows = try await database.client.query(
             """
+            WITH acknowledged AS (
+                DELETE FROM to_device_messages
+                WHERE user_id = \(userID) AND device_id = \(deviceID) AND stream_id <= \(after)
+            )
             SELECT stream_id, message_json FROM to_device_messages
             WHERE user_id = \(userID) AND device_id = \(deviceID) AND stream_id > \(after) AND stream_id <= \(upTo)
             ORDER BY stream_id LIMIT \(limit)
             """,
-            logger: database.queryLogger("select_to_device_messages")
+            logger: database.queryLogger("acknowledge_and_select_to_device_messages")
         )
         var messages: [QueuedDeviceMessage] = []
         for try await (position, json) in rows.decode((Int64, String).self) {
             messages.append(QueuedDeviceMessage(position: position, json: json))
         }
         return messages
-    }
-
-    /// Deletes the device's messages up to `position`, which a sync token has acknowledged.
-    public func acknowledge(userID: String, deviceID: String, upTo position: Int64) async throws {
-        try await database.client.query(
-            """
-            DELETE FROM to_device_messages
-            WHERE user_id = \(userID) AND device_id = \(deviceID) AND stream_id <= \(position)
-            """,
-            logger: database.queryLogger("delete_to_device_messages")
-        )
     }
 }

@@ -51,6 +51,9 @@ struct PushRuleEvaluatorTests {
         #expect(Self.decision(Self.message("@room lunch"), senderLevel: 0) == Self.notify)
         #expect(Self.decision(Self.message("x", ["m.mentions": ["room": true]]), senderLevel: 100) == Self.highlight)
         #expect(Self.decision(["type": "m.room.tombstone", "state_key": "", "content": [:]]) == Self.highlight)
+        // With m.mentions, names in the body no longer count: only the mentions do.
+        #expect(Self.decision(Self.message("ask bob tomorrow", ["m.mentions": [:]])) == Self.notify)
+        #expect(Self.decision(Self.message("@room lunch", ["m.mentions": [:]]), senderLevel: 50) == Self.notify)
     }
 
     @Test("globs match whole values; body patterns match whole words")

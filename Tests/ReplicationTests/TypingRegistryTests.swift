@@ -23,8 +23,8 @@ struct TypingRegistryTests {
             let later = try await registry.snapshot(of: ["!r:test", "!s:test"], after: first, now: now)
             #expect(later.typing == ["!s:test": ["@b:test"]])
 
-            let stop = try #require(try await registry.stop("@a:test", in: "!r:test", now: now))
-            #expect(try await registry.stop("@a:test", in: "!r:test", now: now) == nil)
+            let stop = try #require(try await registry.stop("@a:test", in: "!r:test"))
+            #expect(try await registry.stop("@a:test", in: "!r:test") == nil)
             #expect(try await registry.snapshot(of: ["!r:test", "!s:test"], after: second, now: now)
                 == TypingRegistry.Snapshot(position: stop, typing: ["!r:test": []]))
 
@@ -52,6 +52,11 @@ struct TypingRegistryTests {
             let after = try await registry.snapshot(of: ["!r:test"], after: before.position, now: now + 1_000)
             #expect(after.position > before.position)
             #expect(after.typing == ["!r:test": ["@b:test"]])
+
+            // Stopping a typing past its timeout before the expirer reached it is still a change.
+            _ = try await registry.start("@c:test", in: "!t:test", expiresAt: now + 1_000, now: now)
+            #expect(try await registry.stop("@c:test", in: "!t:test") != nil)
+            #expect(try await registry.expire(now: now + 5_000).isEmpty)
 
             // A refreshed typing does not expire at its first timeout.
             _ = try await registry.start("@b:test", in: "!r:test", expiresAt: now + 20_000, now: now + 2_000)

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("PostgreSQL reconnection")
 struct ReconnectTests {
-    @Test("the pool serves queries again after the server restarts")
+    @Test("the pool serves queries again after the server restarts", .timeLimit(.minutes(3)))
     func reconnectsAfterRestart() async throws {
         let server = try await PostgresServerProcess.start()
         do {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MatrixCore
 import MatrixCrypto
+import Replication
 import Storage
 
 /// Local accounts: registration, password login, access tokens, devices and passwords.
@@ -12,11 +13,15 @@ public struct AccountService: Sendable {
     let store: AccountStore
     public let settings: AccountSettings
     let logger: Logger
+    /// Announces deleted devices on ``StreamName/deviceLists``, so that the syncs of everyone
+    /// sharing a room wake up; `nil` in processes that serve no client (the operator CLI).
+    let announcer: StreamAnnouncer?
 
-    public init(store: AccountStore, settings: AccountSettings, logger: Logger) {
+    public init(store: AccountStore, settings: AccountSettings, publisher: StreamPublisher? = nil, logger: Logger) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.announcer = publisher.map { StreamAnnouncer(publisher: $0, logger: logger) }
     }
 
     // MARK: - Registration
@@ -158,12 +163,12 @@ public struct AccountService: Sendable {
 
     /// Ends the requester's session: deletes its device and that device's tokens.
     public func logout(_ requester: Requester) async throws {
-        try await store.deleteDevices(userID: requester.userID.description, deviceIDs: [requester.deviceID])
+        try await deleteDevices([requester.deviceID], of: requester.userID)
     }
 
     /// Ends every session of the requester's account.
     public func logoutAll(_ requester: Requester) async throws {
-        try await store.deleteAllDevices(userID: requester.userID.description)
+        try await deleteAllDevices(of: requester.userID)
     }
 
     // MARK: - Account management
@@ -182,7 +187,7 @@ public struct AccountService: Sendable {
         try await store.setPasswordHash(try await hashPassword(password, checkingPolicy: checkingPolicy),
                                         for: userID.description)
         if loggingOut {
-            try await store.deleteAllDevices(userID: userID.description, except: keptDevice)
+            try await deleteAllDevices(of: userID, except: keptDevice)
         }
     }
 
@@ -191,7 +196,7 @@ public struct AccountService: Sendable {
     public func deactivate(_ userID: UserID) async throws {
         try await store.setDeactivated(true, for: userID.description)
         try await store.setPasswordHash(nil, for: userID.description)
-        try await store.deleteAllDevices(userID: userID.description)
+        try await deleteAllDevices(of: userID)
         try await store.replaceThreepids(of: userID.description, with: [])
         logger.info("account deactivated", metadata: ["user_id": "\(userID)"])
     }
@@ -223,9 +228,16 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// Deletes devices and their tokens.
+    /// Deletes devices and their tokens and keys, and announces the device list change.
     public func deleteDevices(_ deviceIDs: [String], of userID: UserID) async throws {
         try await store.deleteDevices(userID: userID.description, deviceIDs: deviceIDs)
+        await announcer?.announce(.deviceLists, ["user_id": userID.description])
+    }
+
+    /// Deletes every device of the user but `keptDevice`, as ``deleteDevices(_:of:)`` does.
+    private func deleteAllDevices(of userID: UserID, except keptDevice: String? = nil) async throws {
+        try await store.deleteAllDevices(userID: userID.description, except: keptDevice)
+        await announcer?.announce(.deviceLists, ["user_id": userID.description])
     }
 
     static func newToken(prefix: String) -> String { prefix + "_" + SecureToken.alphanumeric(40) }

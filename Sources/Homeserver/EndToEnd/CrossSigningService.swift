@@ -97,6 +97,7 @@ public struct CrossSigningService: Sendable {
             }
             for (keyID, signed) in signedKeys {
                 do {
+                    _ = try keyID.rejectingNUL("A key ID")
                     guard let signed = signed.objectValue else {
                         throw MatrixError(.invalidParam, "The signed key must be an object")
                     }
@@ -140,6 +141,7 @@ public struct CrossSigningService: Sendable {
         let offered = signed["signatures"]?[signer]?.objectValue ?? [:]
         var result: [KeySignature] = []
         for (signerKeyID, signature) in offered {
+            _ = try signerKeyID.rejectingNUL("A key ID")
             guard let signingKey = signingKeys.first(where: { $0.keyID == signerKeyID }),
                   let signature = signature.stringValue else { continue }
             try verify(signed, signedBy: signer, keyID: signerKeyID, publicKey: signingKey.publicKey)

@@ -15,8 +15,7 @@ public struct DeviceKeyService: Sendable {
     let serverName: ServerName
     let announcer: StreamAnnouncer
 
-    /// The algorithm whose one-time key count is always reported, 0 when none are left, so that
-    /// clients know to upload more.
+    /// The algorithm whose one-time key count is always reported.
     static let signedCurve25519 = "signed_curve25519"
 
     public init(keys: EndToEndKeyStore, syncStore: SyncStore, serverName: ServerName, publisher: StreamPublisher,
@@ -56,19 +55,15 @@ public struct DeviceKeyService: Sendable {
                                 + "with another value")
         }
         if position != nil { await announceDeviceListChange(of: requester.userID.description) }
-        return try await oneTimeKeyCounts(of: requester)
+        return try await Self.keyCounts(of: requester, in: keys).oneTimeKeys
     }
 
-    /// The device's unclaimed one-time keys per algorithm, `signed_curve25519` always present.
-    public func oneTimeKeyCounts(of requester: Requester) async throws -> [String: Int] {
-        try await Self.oneTimeKeyCounts(of: requester, in: keys)
-    }
-
-    /// ``oneTimeKeyCounts(of:)`` read from `keys`, for `/sync`.
-    static func oneTimeKeyCounts(of requester: Requester, in keys: EndToEndKeyStore) async throws -> [String: Int] {
-        var counts = try await keys.oneTimeKeyCounts(userID: requester.userID.description,
-                                                     deviceID: requester.deviceID)
-        if counts[signedCurve25519] == nil { counts[signedCurve25519] = 0 }
+    /// The device's unclaimed one-time keys per algorithm, `signed_curve25519` always present
+    /// (0 when none are left, so that clients know to upload more), and its unused fallback key types.
+    static func keyCounts(of requester: Requester, in keys: EndToEndKeyStore) async throws
+        -> (oneTimeKeys: [String: Int], unusedFallbackKeys: [String]) {
+        var counts = try await keys.keyCounts(userID: requester.userID.description, deviceID: requester.deviceID)
+        if counts.oneTimeKeys[signedCurve25519] == nil { counts.oneTimeKeys[signedCurve25519] = 0 }
         return counts
     }
 
@@ -81,7 +76,8 @@ public struct DeviceKeyService: Sendable {
             guard key.stringValue != nil || key.objectValue != nil else {
                 throw MatrixError(.invalidParam, "Key '\(id)' must be a string or an object")
             }
-            return UploadedKey(algorithm: String(id[..<colon]), keyID: String(id[id.index(after: colon)...]),
+            return UploadedKey(algorithm: String(id[..<colon]),
+                               keyID: try String(id[id.index(after: colon)...]).rejectingNUL("A key ID"),
                                json: key.jsonString())
         }
     }
@@ -178,7 +174,7 @@ public struct DeviceKeyService: Sendable {
                 guard let algorithm = algorithm.stringValue else {
                     throw MatrixError(.invalidParam, "The algorithm for \(user) \(deviceID) must be a string")
                 }
-                requests.append((user, deviceID, algorithm))
+                requests.append((user, try deviceID.rejectingNUL("A device ID"), try algorithm.rejectingNUL("An algorithm")))
             }
         }
         var claimed = JSONObject()

@@ -72,6 +72,7 @@ public struct KeyBackupService: Sendable {
             keys += try Self.sessions(body, roomID: roomID)
         default:
             for (roomID, room) in try body.object("rooms") ?? [:] {
+                _ = try roomID.rejectingNUL("A room ID")
                 guard let room = room.objectValue else { throw MatrixError(.badJSON, "rooms['\(roomID)'] must be an object") }
                 keys += try Self.sessions(room, roomID: roomID)
             }
@@ -170,7 +171,8 @@ public struct KeyBackupService: Sendable {
             throw MatrixError(.badJSON, "Key backup data needs first_message_index, forwarded_count, is_verified "
                                 + "and session_data")
         }
-        return BackedUpRoomKey(roomID: roomID, sessionID: sessionID, firstMessageIndex: index, forwardedCount: forwards,
+        return BackedUpRoomKey(roomID: roomID, sessionID: try sessionID.rejectingNUL("A session ID"),
+                               firstMessageIndex: index, forwardedCount: forwards,
                                isVerified: verified, sessionData: data.jsonString())
     }
 

@@ -47,7 +47,7 @@ public struct ToDeviceService: Sendable {
                 let event: JSONObject = [
                     "sender": .string(requester.userID.description), "type": .string(type), "content": .object(content),
                 ]
-                for target in deviceID == "*" ? allDevices : [deviceID] {
+                for target in deviceID == "*" ? allDevices : [try deviceID.rejectingNUL("A device ID")] {
                     outgoing.append(OutgoingDeviceMessage(userID: user, deviceID: target, json: event.jsonString()))
                 }
             }

@@ -54,15 +54,18 @@ public struct ProfileService: Sendable {
         try await propagate(field: "avatar_url", value: url, for: userID)
     }
 
-    /// `400 M_INVALID_PARAM` for a display name longer than ``maximumDisplayNameLength``.
+    /// `400 M_INVALID_PARAM` for a display name longer than ``maximumDisplayNameLength`` or
+    /// holding NUL.
     public static func validate(displayName: String?) throws(MatrixError) {
+        _ = try displayName?.rejectingNUL("A display name")
         if let displayName, displayName.count > maximumDisplayNameLength {
             throw MatrixError(.invalidParam, "Display name is too long (max \(maximumDisplayNameLength))")
         }
     }
 
-    /// `400 M_INVALID_PARAM` for an avatar URL longer than ``maximumAvatarURLLength``.
+    /// `400 M_INVALID_PARAM` for an avatar URL longer than ``maximumAvatarURLLength`` or holding NUL.
     public static func validate(avatarURL: String?) throws(MatrixError) {
+        _ = try avatarURL?.rejectingNUL("An avatar URL")
         if let avatarURL, avatarURL.count > maximumAvatarURLLength {
             throw MatrixError(.invalidParam, "Avatar URL is too long (max \(maximumAvatarURLLength))")
         }

@@ -21,27 +21,26 @@ struct DeviceSync: Sendable {
     }
 
     /// The device's update between `since` (everything when `nil`; no device list changes then)
-    /// and `now`. Messages up to `since` are acknowledged, so they are deleted first.
+    /// and `now`. Messages up to `since` are acknowledged, so they are deleted.
     func update(
         for requester: Requester, since: SyncToken?, now: StreamPositions, memberships: [RoomMembership]
     ) async throws -> Update {
         let (userID, deviceID) = (requester.userID.description, requester.deviceID)
         let after = since?.positions.toDevice ?? 0
-        if after > 0 { try await toDevice.acknowledge(userID: userID, deviceID: deviceID, upTo: after) }
-        let messages = try await toDevice.messages(for: userID, device: deviceID, after: after, upTo: now.toDevice,
-                                                   limit: ToDeviceService.deliveryLimit)
+        let messages = try await toDevice.acknowledgeAndRead(for: userID, device: deviceID, after: after,
+                                                             upTo: now.toDevice, limit: ToDeviceService.deliveryLimit)
         let isPartial = messages.count == ToDeviceService.deliveryLimit
         let (changed, left) = if let since {
             try await tracker.changes(for: userID, memberships: memberships, from: since.positions, to: now)
         } else {
             (Set<String>(), Set<String>())
         }
+        let counts = try await DeviceKeyService.keyCounts(of: requester, in: keys)
         return Update(
             messages: messages.map(\.json),
             toDevicePosition: isPartial ? (messages.last?.position ?? now.toDevice) : now.toDevice,
-            changed: changed, left: left,
-            oneTimeKeyCounts: try await DeviceKeyService.oneTimeKeyCounts(of: requester, in: keys),
-            unusedFallbackKeyTypes: try await keys.unusedFallbackKeyAlgorithms(userID: userID, deviceID: deviceID)
+            changed: changed, left: left, oneTimeKeyCounts: counts.oneTimeKeys,
+            unusedFallbackKeyTypes: counts.unusedFallbackKeys
         )
     }
 }

@@ -74,6 +74,24 @@ public struct SyncService: Sendable {
     let presence: PresenceService
     let devices: DeviceSync
     let notifier: SyncNotifier
+    /// Reads that the long-polls a change wakes together share (``ReadCoalescer``).
+    let sharedPositions = ReadCoalescer<Int, StreamPositions>()
+    let sharedRoomChanges = ReadCoalescer<RoomChangesKey, [String: Bool]>()
+    let sharedTimelines = ReadCoalescer<TimelineKey, [PersistedEvent]>()
+
+    struct RoomChangesKey: Hashable, Sendable {
+        var rooms: [String]
+        var after: Int64
+        var upTo: Int64
+    }
+
+    struct TimelineKey: Hashable, Sendable {
+        var roomID: String
+        var from: Int64
+        var to: Int64?
+        var limit: Int
+        var filter: TimelineFilter
+    }
 
     /// State types an invite shows before the user joins (stripped state).
     static let strippedStateTypes: Set<String> = [
@@ -128,18 +146,22 @@ public struct SyncService: Sendable {
     func changes(for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
         -> (SyncResult, joinedRooms: Set<String>) {
         let userID = requester.userID.description
-        let now = try await store.currentPositions()
+        let store = store
+        let now = try await sharedPositions.value(for: 0) { try await store.currentPositions() }
         let from = since?.positions ?? StreamPositions(all: -1)
         let allMemberships = try await store.memberships(of: userID)
         let device = try await devices.update(for: requester, since: since, now: now, memberships: allMemberships)
         let memberships = allMemberships.filter { filter.includes($0.roomID) }
         let joined = memberships.filter { $0.membership == Membership.join }
         let joinedIDs = joined.map(\.roomID)
-        let typingNow = await typing.snapshot(of: joinedIDs, after: since?.typing ?? 0)
-
-        var nextPositions = now
-        nextPositions.toDevice = device.toDevicePosition
-        let presenceNow = filter.presence.excludesEverything ? (position: since?.presence ?? 0, events: [])
+        // Filtered out, typing and presence still move the token to their counters' positions, so
+        // that a long-poll does not take the counters' moves for changes it has not seen.
+        let typingNow = await typing.snapshot(of: filter.ephemeral.allows(type: "m.typing") ? joinedIDs : [],
+                                              after: since?.typing ?? 0)
+        var nextPositions = now.atLeast(since?.positions)
+        nextPositions.toDevice = max(device.toDevicePosition, since?.positions.toDevice ?? 0)
+        let presenceNow = filter.presence.excludesEverything
+            ? (position: await presence.position(orElse: since?.presence ?? 0), events: [])
             : try await presence.changes(for: userID, after: since?.presence ?? 0)
         var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position,
                                                      presence: presenceNow.position))
@@ -160,8 +182,12 @@ public struct SyncService: Sendable {
             change.roomID != nil && filter.roomAccountData.allows(type: change.type)
         }) { $0.roomID ?? "" }
 
-        let withEvents = try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events)
-        let receiptsByRoom = !filter.ephemeral.allows(type: "m.receipt") ? [:] : Dictionary(
+        // Each room with events in the range, and whether any of them changed a membership.
+        let withEvents = try await sharedRoomChanges.value(
+            for: RoomChangesKey(rooms: joinedIDs, after: from.events, upTo: now.events)
+        ) { try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events) }
+        // Read even when filtered out: the user's own read receipts change their unread counts.
+        let receiptsByRoom = Dictionary(
             grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
             by: \.roomID
         )
@@ -169,7 +195,7 @@ public struct SyncService: Sendable {
             since == nil || fullState || membership.event.streamPosition > from.events
         }
         let changedRooms = joined.filter { membership in
-            isNew(membership) || withEvents.contains(membership.roomID) || accountDataByRoom[membership.roomID] != nil
+            isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
                 || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
         }
         let unread = try await store.unreadCounts(for: userID, in: changedRooms.map(\.roomID))
@@ -177,8 +203,11 @@ public struct SyncService: Sendable {
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
                                           upTo: now.events, userID: userID, filter: filter, isPresent: true)
             room.accountData = accountDataByRoom[membership.roomID] ?? []
-            room.receipts = receiptsByRoom[membership.roomID] ?? []
-            room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
+            room.receipts = filter.ephemeral.allows(type: "m.receipt") ? receiptsByRoom[membership.roomID] ?? [] : []
+            // The summary changes only with memberships.
+            if isNew(membership) || withEvents[membership.roomID] == true {
+                room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
+            }
             room.typing = typingByRoom[membership.roomID]
             room.unread = unread[membership.roomID] ?? (0, 0)
             return room
@@ -200,6 +229,13 @@ public struct SyncService: Sendable {
         for membership in memberships where [Membership.leave, Membership.ban].contains(membership.membership) {
             let leftInRange = since != nil && membership.event.streamPosition > from.events
             guard leftInRange || (since == nil && filter.includeLeave) else { continue }
+            // Someone who never joined (a rejected invite or knock) sees only their membership.
+            guard try await store.wasJoined(userID, to: membership.roomID) else {
+                result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [membership.event], limited: false,
+                                              previousBatch: membership.event.streamPosition - 1, state: [],
+                                              accountData: [], receipts: [], summary: nil, typing: nil, unread: nil))
+                continue
+            }
             result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
                                                   upTo: membership.event.streamPosition, userID: userID,
                                                   filter: filter, isPresent: false))
@@ -217,8 +253,13 @@ public struct SyncService: Sendable {
         of roomID: String, since: Int64?, upTo: Int64, userID: String, filter: SyncFilter, isPresent: Bool
     ) async throws -> SyncedRoom {
         let limit = filter.timelineLimit
-        var events = try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
-                                              limit: limit + 1, filter: filter.timeline.timelineFilter)
+        let rooms = rooms
+        let key = TimelineKey(roomID: roomID, from: upTo, to: since, limit: limit + 1,
+                              filter: filter.timeline.timelineFilter)
+        var events = try await sharedTimelines.value(for: key) {
+            try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward, limit: limit + 1,
+                                     filter: key.filter)
+        }
         let limited = events.count > limit
         if limited { events.removeLast() }
         events.reverse()

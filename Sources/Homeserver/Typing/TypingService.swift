@@ -42,7 +42,7 @@ public struct TypingService: Sendable {
         let position = if typing && timeout > 0 {
             try await registry.start(user.description, in: roomID.description, expiresAt: now + timeout, now: now)
         } else {
-            try await registry.stop(user.description, in: roomID.description, now: now)
+            try await registry.stop(user.description, in: roomID.description)
         }
         if position != nil { await announcer.announce(.typing, ["room_id": roomID.description]) }
     }

@@ -31,7 +31,7 @@ public struct MatrixRequestContext: RequestContext {
         guard let decoded = raw.removingPercentEncoding else {
             throw MatrixError(.invalidParam, "Malformed path parameter '\(name)'")
         }
-        return decoded
+        return try decoded.rejectingNUL("Path parameter '\(name)'")
     }
 
     /// A path parameter that must be a room ID.

@@ -49,10 +49,18 @@ public struct PushRuleEvaluator: Sendable {
         body = event["content"]?["body"]?.stringValue?.lowercased()
     }
 
+    /// The rules that guess mentions from the body, which an event with `m.mentions` replaces
+    /// (spec: intentional mentions; Synapse skips them the same way).
+    static let legacyMentionRules: Set<String> = [
+        ".m.rule.contains_display_name", ".m.rule.contains_user_name", ".m.rule.roomnotif",
+    ]
+
     /// The decision of `ruleset`, the rules of `userID` (whose display name in the room is `displayName`).
     public func decision(for ruleset: PushRuleset, userID: String, displayName: String?) -> PushDecision {
+        let hasMentions = event["content"]?["m.mentions"] != nil
         for kind in PushRuleKind.allCases {
             for rule in ruleset[kind] where rule.enabled
+                && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID))
                 && matches(rule, of: kind, userID: userID, displayName: displayName) {
                 return Self.decision(of: rule.actions)
             }

@@ -138,6 +138,19 @@ struct EndToEndKeyRoutesTests {
             #expect(changes["changed"] == .array([.string(bob.userID)]))
             #expect(changes["left"] == [])
 
+            // Deleting a device (here by logging out) wakes a long-poll with the change.
+            async let woken = api.call(.get, "\(Self.sync)?since=\(afterUpload)&timeout=300000", token: alice.token)
+            try await eventually(within: .seconds(10)) {
+                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+            }
+            let (_, login) = try await api.call(.post, "/_matrix/client/v3/login", body: [
+                "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "bob"],
+                "password": "correct horse battery",
+            ])
+            let second = try #require(login["access_token"]?.stringValue)
+            #expect(try await api.call(.post, "/_matrix/client/v3/logout", token: second).status == 200)
+            #expect(try await woken.json["device_lists"]?["changed"] == .array([.string(bob.userID)]))
+
             #expect(try await api.call(.post, "/_matrix/client/v3/rooms/\(escaped(roomID))/leave", token: bob.token)
                 .status == 200)
             let (_, left) = try await api.call(.get, "\(Self.sync)?since=\(afterUpload)", token: alice.token)

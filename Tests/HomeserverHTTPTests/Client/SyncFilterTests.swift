@@ -68,6 +68,16 @@ struct SyncFilterTests {
             #expect(events.last?["state_key"] == .string(bob.userID))
             #expect(events.contains { $0["type"] == "m.room.name" && $0["content"]?["name"] == "Door" })
             #expect(after["rooms"]?["join"]?[roomID] == nil)
+
+            // Turned away, bob sees his membership and nothing of the room's history.
+            _ = try await api.send("private words", in: roomID, token: alice.token)
+            let next = try #require(after["next_batch"]?.stringValue)
+            #expect(try await api.call(.post, "/_matrix/client/v3/rooms/\(escaped(roomID))/kick", token: alice.token,
+                                       body: ["user_id": .string(bob.userID)]).status == 200)
+            let (_, denied) = try await api.call(.get, "\(Self.sync)?since=\(next)", token: bob.token)
+            let timeline = try #require(denied["rooms"]?["leave"]?[roomID]?["timeline"]?["events"]?.arrayValue)
+            #expect(timeline.count == 1)
+            #expect(timeline.first?["content"]?["membership"] == "leave")
         }
     }
 }

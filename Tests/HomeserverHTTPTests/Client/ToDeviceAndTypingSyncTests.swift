@@ -150,6 +150,12 @@ struct UnreadNotificationTests {
             #expect(try await unread(bob) == ["notification_count": 0, "highlight_count": 0])
             _ = try await api.send("one more", in: roomID, token: alice.token)
             #expect(try await unread(bob) == ["notification_count": 1, "highlight_count": 0])
+
+            // A display name holding NUL, which PostgreSQL cannot store as text, is refused.
+            let renamed = try await api.call(.put, "/_matrix/client/v3/profile/\(escaped(carol.userID))/displayname",
+                                             token: carol.token, body: ["displayname": "car\u{0}ol"])
+            #expect(renamed.status == 400)
+            #expect(renamed.json["errcode"] == "M_INVALID_PARAM")
         }
     }
 }
