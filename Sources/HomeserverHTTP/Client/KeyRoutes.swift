@@ -25,8 +25,10 @@ public struct KeyRoutes: Sendable {
             }
             group.post("keys/query") { request, context in
                 let body = try await request.jsonObject()
-                return try await deviceKeys.query(try body.object("device_keys") ?? [:],
-                                                  by: try context.requireRequester())
+                guard let wanted = try body.object("device_keys") else {
+                    throw MatrixError(.missingParam, "Missing parameter 'device_keys'")
+                }
+                return try await deviceKeys.query(wanted, by: try context.requireRequester())
             }
             group.post("keys/claim") { request, context in
                 _ = try context.requireRequester()

@@ -102,6 +102,7 @@ struct EndToEndKeyRoutesTests {
                 ("upload", ["one_time_keys": ["signed_curve25519:A": 7]], "M_INVALID_PARAM"),
                 ("query", ["device_keys": ["not a user": []]], "M_INVALID_PARAM"),
                 ("query", ["device_keys": .object([alice.userID: "all"])], "M_INVALID_PARAM"),
+                ("query", [:], "M_MISSING_PARAM"),
                 ("claim", [:], "M_MISSING_PARAM"),
                 ("claim", ["one_time_keys": .object([alice.userID: .object([alice.deviceID: 1])])], "M_INVALID_PARAM"),
             ]
