@@ -94,7 +94,8 @@ public struct PresenceRegistry: Sendable {
              Self.userKeyPrefix, String(timeouts.idleMilliseconds)],
             retryOnReconnect: true
         )
-        return try Self.strings(reply)
+        guard let users = reply.array else { throw StreamReply.unexpected(reply) }
+        return try CounterReply.strings(users, of: reply)
     }
 
     /// The counter's position.
@@ -121,19 +122,13 @@ public struct PresenceRegistry: Sendable {
             ["EVAL", Self.changesScript, "2", Self.positionKey, Self.changesKey, String(position), Self.userKeyPrefix],
             retryOnReconnect: true
         )
-        guard let items = reply.array, let current = items.first?.integer, items.count % 2 == 1 else {
-            throw StreamReply.unexpected(reply)
-        }
+        let parsed = try CounterReply(reply)
         var changed: [Presence] = []
-        var index = 1
-        while index < items.count {
-            guard let userID = items[index].string, let fields = items[index + 1].array, fields.count == 3 else {
-                throw StreamReply.unexpected(reply)
-            }
+        for (userID, fields) in parsed.entries {
+            guard fields.count == 3 else { throw StreamReply.unexpected(reply) }
             if let presence = Self.presence(userID, fields) { changed.append(presence) }
-            index += 2
         }
-        return (Int64(current), changed)
+        return (parsed.position, changed)
     }
 
     private static func presence(_ userID: String, _ fields: [RedisValue]) -> Presence? {
@@ -141,14 +136,6 @@ public struct PresenceRegistry: Sendable {
         let status = fields[1].string
         return Presence(userID: userID, presence: presence, statusMessage: status?.isEmpty == false ? status : nil,
                         lastActive: fields[2].string.flatMap(Int64.init))
-    }
-
-    private static func strings(_ reply: RedisValue) throws -> [String] {
-        guard let items = reply.array else { throw StreamReply.unexpected(reply) }
-        return try items.map { item in
-            guard let string = item.string else { throw StreamReply.unexpected(item) }
-            return string
-        }
     }
 
     /// Schedules the user's next automatic change (`KEYS[4]` timeouts; the hash `KEYS[1]`) from
@@ -222,11 +209,7 @@ public struct PresenceRegistry: Sendable {
 
     /// `KEYS` counter, changes; `ARGV` after, hash prefix. Returns the counter, then each
     /// changed user and their `presence`, `status_msg` and `last_active`.
-    private static let changesScript = """
-        local position = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local after = tonumber(ARGV[1])
-        if after > position then after = 0 end
-        local result = {position}
+    private static let changesScript = CounterReply.scriptPrelude + """
         for _, user in ipairs(redis.call('ZRANGE', KEYS[2], '(' .. after, '+inf', 'BYSCORE')) do
             table.insert(result, user)
             table.insert(result, redis.call('HMGET', ARGV[2] .. user, 'presence', 'status_msg', 'last_active'))

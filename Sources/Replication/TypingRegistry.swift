@@ -55,10 +55,7 @@ public struct TypingRegistry: Sendable {
             retryOnReconnect: true
         )
         guard let rooms = reply.array else { throw StreamReply.unexpected(reply) }
-        return try rooms.map { room in
-            guard let roomID = room.string else { throw StreamReply.unexpected(room) }
-            return roomID
-        }
+        return try CounterReply.strings(rooms, of: reply)
     }
 
     /// The typing users, at `now`, of those of `roomIDs` whose typing changed after `position`.
@@ -69,22 +66,10 @@ public struct TypingRegistry: Sendable {
              Self.roomKeyPrefix] + roomIDs,
             retryOnReconnect: true
         )
-        guard let items = reply.array, let current = items.first?.integer, items.count % 2 == 1 else {
-            throw StreamReply.unexpected(reply)
-        }
+        let parsed = try CounterReply(reply)
         var typing: [String: [String]] = [:]
-        var index = 1
-        while index < items.count {
-            guard let roomID = items[index].string, let users = items[index + 1].array else {
-                throw StreamReply.unexpected(reply)
-            }
-            typing[roomID] = try users.map { user in
-                guard let userID = user.string else { throw StreamReply.unexpected(reply) }
-                return userID
-            }
-            index += 2
-        }
-        return Snapshot(position: Int64(current), typing: typing)
+        for (roomID, users) in parsed.entries { typing[roomID] = try CounterReply.strings(users, of: reply) }
+        return Snapshot(position: parsed.position, typing: typing)
     }
 
     private func change(_ script: String, _ userID: String, _ roomID: String, _ arguments: [String]) async throws
@@ -148,11 +133,7 @@ public struct TypingRegistry: Sendable {
 
     /// `KEYS` counter, changes; `ARGV` after, now, room key prefix, room IDs…
     /// Returns the counter, then each changed room and its typing users.
-    private static let snapshotScript = """
-        local position = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local after = tonumber(ARGV[1])
-        if after > position then after = 0 end
-        local result = {position}
+    private static let snapshotScript = CounterReply.scriptPrelude + """
         for index = 4, #ARGV do
             local changedAt = tonumber(redis.call('HGET', KEYS[2], ARGV[index]) or '0')
             if changedAt > after then
