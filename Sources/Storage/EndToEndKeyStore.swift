@@ -87,7 +87,8 @@ public struct EndToEndKeyStore: Sendable {
 
     /// Stores a device's uploads: its identity keys (a device list change when they differ from
     /// the stored ones), new one-time keys (`OneTimeKeyConflict` when a key ID is reused for another
-    /// key) and fallback keys (replacing the algorithm's previous one).
+    /// key) and fallback keys (replacing the algorithm's previous one). A device deleted meanwhile
+    /// stores nothing.
     /// Returns the position of the device list change, if any.
     public func upload(
         userID: String, deviceID: String, deviceKeys: String?, oneTimeKeys: [UploadedKey], fallbackKeys: [UploadedKey]
@@ -97,7 +98,9 @@ public struct EndToEndKeyStore: Sendable {
             if let deviceKeys {
                 let rows = try await connection.query(
                     """
-                    INSERT INTO e2e_device_keys (user_id, device_id, key_json) VALUES (\(userID), \(deviceID), \(deviceKeys))
+                    INSERT INTO e2e_device_keys (user_id, device_id, key_json)
+                    SELECT user_id, device_id, \(deviceKeys) FROM devices
+                    WHERE user_id = \(userID) AND device_id = \(deviceID)
                     ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = EXCLUDED.key_json
                     WHERE e2e_device_keys.key_json <> EXCLUDED.key_json
                     RETURNING 1
@@ -113,7 +116,8 @@ public struct EndToEndKeyStore: Sendable {
                 try await connection.query(
                     """
                     INSERT INTO e2e_fallback_keys (user_id, device_id, algorithm, key_id, key_json)
-                    VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(key.json))
+                    SELECT user_id, device_id, \(key.algorithm), \(key.keyID), \(key.json) FROM devices
+                    WHERE user_id = \(userID) AND device_id = \(deviceID)
                     ON CONFLICT (user_id, device_id, algorithm) DO UPDATE
                     SET key_id = EXCLUDED.key_id, key_json = EXCLUDED.key_json, used = FALSE
                     WHERE e2e_fallback_keys.key_id <> EXCLUDED.key_id OR e2e_fallback_keys.key_json <> EXCLUDED.key_json
@@ -141,6 +145,7 @@ public struct EndToEndKeyStore: Sendable {
                 INSERT INTO e2e_one_time_keys (user_id, device_id, algorithm, key_id, key_json)
                 SELECT \(userID), \(deviceID), algorithm, key_id, key_json FROM new
                 WHERE NOT EXISTS (SELECT 1 FROM conflicts)
+                  AND EXISTS (SELECT 1 FROM devices WHERE user_id = \(userID) AND device_id = \(deviceID))
                 ON CONFLICT DO NOTHING
             )
             SELECT algorithm, key_id FROM conflicts LIMIT 1

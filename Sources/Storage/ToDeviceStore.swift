@@ -32,7 +32,8 @@ public struct ToDeviceStore: Sendable {
 
     /// Queues `messages` unless the sender's device already used `transactionID`; returns the
     /// position of the last message queued, or `nil` for a repeated transaction (or no message).
-    /// Messages for devices that no longer exist are dropped.
+    /// Messages for devices that no longer exist are dropped, and so is everything when the
+    /// sender's own device was deleted meanwhile.
     ///
     /// One statement, so the stream head's row lock is taken last and held only for the commit.
     public func send(
@@ -42,7 +43,8 @@ public struct ToDeviceStore: Sendable {
             """
             WITH txn AS (
                 INSERT INTO to_device_transactions (user_id, device_id, txn_id, created_ts)
-                VALUES (\(sender), \(senderDevice), \(transactionID), \(unixMilliseconds()))
+                SELECT user_id, device_id, \(transactionID), \(unixMilliseconds()) FROM devices
+                WHERE user_id = \(sender) AND device_id = \(senderDevice)
                 ON CONFLICT DO NOTHING RETURNING 1
             ), message AS (
                 SELECT m.user_id, m.device_id, m.json, row_number() OVER (ORDER BY m.ordinal) AS n
