@@ -1,6 +1,7 @@
 import Foundation
 import MatrixCore
 import MatrixEvents
+import Replication
 import Storage
 
 /// One room of a `/sync` response's `join` or `leave` section.
@@ -78,6 +79,8 @@ public struct SyncService: Sendable {
     let sharedPositions = ReadCoalescer<Int, StreamPositions>()
     let sharedRoomChanges = ReadCoalescer<RoomChangesKey, [String: Bool]>()
     let sharedTimelines = ReadCoalescer<TimelineKey, [PersistedEvent]>()
+    /// The typing and presence counters, when a filter leaves their data out.
+    let sharedCounters = ReadCoalescer<Int, (typing: Int64, presence: Int64)>()
 
     struct RoomChangesKey: Hashable, Sendable {
         var rooms: [String]
@@ -156,13 +159,21 @@ public struct SyncService: Sendable {
         let joinedIDs = joined.map(\.roomID)
         // Filtered out, typing and presence still move the token to their counters' positions, so
         // that a long-poll does not take the counters' moves for changes it has not seen.
-        let typingNow = await typing.snapshot(of: filter.ephemeral.allows(type: "m.typing") ? joinedIDs : [],
-                                              after: since?.typing ?? 0)
+        let (typing, presence) = (typing, presence)
+        let (sinceTyping, sincePresence) = (since?.typing ?? 0, since?.presence ?? 0)
+        let showsTyping = filter.ephemeral.allows(type: "m.typing")
+        let counters = showsTyping && !filter.presence.excludesEverything ? (typing: sinceTyping, presence: sincePresence)
+            : try await sharedCounters.value(for: 0) {
+                (await typing.snapshot(of: [], after: sinceTyping).position,
+                 await presence.position(orElse: sincePresence))
+            }
+        let typingNow = showsTyping ? await typing.snapshot(of: joinedIDs, after: sinceTyping)
+            : TypingRegistry.Snapshot(position: counters.typing, typing: [:])
         var nextPositions = now.atLeast(since?.positions)
         nextPositions.toDevice = max(device.toDevicePosition, since?.positions.toDevice ?? 0)
         let presenceNow = filter.presence.excludesEverything
-            ? (position: await presence.position(orElse: since?.presence ?? 0), events: [])
-            : try await presence.changes(for: userID, after: since?.presence ?? 0)
+            ? (position: counters.presence, events: [])
+            : try await presence.changes(for: userID, after: sincePresence)
         var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position,
                                                      presence: presenceNow.position))
         result.presence = presenceNow.events.filter { event in
