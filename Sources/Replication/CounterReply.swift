@@ -30,6 +30,14 @@ struct CounterReply {
 
         """
 
+    /// The counter at `key` (0 before its first change).
+    static func read(_ key: String, on connection: RedisConnection) async throws -> Int64 {
+        let reply = try await connection.send(["GET", key], retryOnReconnect: true)
+        if reply.isNull { return 0 }
+        guard let text = reply.string, let position = Int64(text) else { throw StreamReply.unexpected(reply) }
+        return position
+    }
+
     /// A reply's strings, or ``StreamReply/unexpected(_:)`` for anything else.
     static func strings(_ values: [RedisValue], of reply: RedisValue) throws -> [String] {
         try values.map { value in

@@ -100,10 +100,7 @@ public struct PresenceRegistry: Sendable {
 
     /// The counter's position.
     public func position() async throws -> Int64 {
-        let reply = try await connection.send(["GET", Self.positionKey], retryOnReconnect: true)
-        if reply.isNull { return 0 }
-        guard let text = reply.string, let position = Int64(text) else { throw StreamReply.unexpected(reply) }
-        return position
+        try await CounterReply.read(Self.positionKey, on: connection)
     }
 
     /// One user's stored presence; `nil` when none is stored (offline).

@@ -47,6 +47,11 @@ public struct TypingRegistry: Sendable {
         try await change(Self.stopScript, userID, roomID, [])
     }
 
+    /// The counter's position.
+    public func position() async throws -> Int64 {
+        try await CounterReply.read(Self.positionKey, on: connection)
+    }
+
     /// Ends every typing whose timeout passed by `now`; returns the rooms that changed.
     public func expire(now: Int64) async throws -> [String] {
         let reply = try await connection.send(

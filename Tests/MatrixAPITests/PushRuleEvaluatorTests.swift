@@ -14,7 +14,7 @@ struct PushRuleEvaluatorTests {
         event["room_id"] = event["room_id"] ?? "!room:example.org"
         event["sender"] = event["sender"] ?? "@alice:example.org"
         let context = PushRoomContext(memberCount: members, senderPowerLevel: senderLevel, notificationPowerLevels: [:])
-        return PushRuleEvaluator(event: event, context: context).decision(for: rules, userID: bob, displayName: displayName)
+        return PushRuleEvaluator(event: event, context: context).decision(for: rules, displayName: displayName)
     }
 
     static func message(_ body: String, _ extra: JSONObject = [:]) -> JSONObject {

@@ -104,9 +104,7 @@ public struct DeviceKeyService: Sendable {
                 throw MatrixError(.invalidParam, "device_keys['\(user)'] must be a list of device IDs")
             }
             guard userID.serverName == serverName else {
-                failures[userID.serverName.description] = [
-                    "status": 503, "message": "Keys of users on other servers are not available",
-                ]
+                failures[userID.serverName.description] = Self.unreachable
                 continue
             }
             wanted[user] = Set(devices.compactMap(\.stringValue))
@@ -146,6 +144,10 @@ public struct DeviceKeyService: Sendable {
         return result
     }
 
+    /// The failure reported for a server whose users' keys are asked for: federation does not
+    /// fetch them yet.
+    static let unreachable: JSONValue = ["status": 503, "message": "Keys of users on other servers are not available"]
+
     static func object(_ json: String) throws -> JSONObject {
         guard let object = try JSONValue(parsing: json).objectValue else {
             throw MatrixError(.unknown, "A stored key is not a JSON object")
@@ -165,9 +167,7 @@ public struct DeviceKeyService: Sendable {
                 throw MatrixError(.invalidParam, "one_time_keys['\(user)'] must map device IDs to algorithms")
             }
             guard userID.serverName == serverName else {
-                failures[userID.serverName.description] = [
-                    "status": 503, "message": "Keys of users on other servers are not available",
-                ]
+                failures[userID.serverName.description] = Self.unreachable
                 continue
             }
             for (deviceID, algorithm) in devices {

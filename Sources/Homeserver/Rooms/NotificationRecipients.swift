@@ -7,8 +7,22 @@ import RoomGraph
 /// default push rules decide `notify`, with whether it highlights. Stored with the event, they
 /// are the counts of `/sync`'s `unread_notifications`. (User-defined rules come with pushers.)
 struct NotificationRecipients {
-    /// The room's joined members and their display names, read once per batch.
-    let members: [(userID: String, displayName: String?)]
+    /// A joined member with their rules, built once per batch rather than once per event.
+    struct Member {
+        let userID: String
+        let displayName: String?
+        let rules: PushRuleset
+    }
+
+    let members: [Member]
+
+    /// The room's joined members and their display names, as read once per batch.
+    init(members: [(userID: String, displayName: String?)]) {
+        self.members = members.compactMap { member in
+            guard let userID = try? UserID(parsing: member.userID) else { return nil }
+            return Member(userID: member.userID, displayName: member.displayName, rules: .predefined(for: userID))
+        }
+    }
 
     /// The recipients of `event`, checked against `state`, the room's state before it.
     func recipients(of event: PDU, state: [StateKey: PDU], rules: RoomVersionRules)
@@ -21,9 +35,8 @@ struct NotificationRecipients {
         )
         let evaluator = PushRuleEvaluator(event: event.json, context: context)
         return members.compactMap { member in
-            guard member.userID != sender, let userID = try? UserID(parsing: member.userID) else { return nil }
-            let decision = evaluator.decision(for: .predefined(for: userID), userID: member.userID,
-                                              displayName: member.displayName)
+            guard member.userID != sender else { return nil }
+            let decision = evaluator.decision(for: member.rules, displayName: member.displayName)
             return decision.notify ? (member.userID, decision.highlight) : nil
         }
     }

@@ -133,7 +133,7 @@ public struct SyncService: Sendable {
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             let ticket = await notifier.register(userID: userID, rooms: joinedRooms)
             // Checked after registering: a change committed from here on also wakes the ticket.
-            let typingPosition = await typing.snapshot(of: [], after: result.nextBatch.typing).position
+            let typingPosition = await typing.position(orElse: result.nextBatch.typing)
             let presencePosition = await presence.position(orElse: result.nextBatch.presence)
             let changed = try await store.currentPositions() != result.nextBatch.positions
                 || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
@@ -164,7 +164,7 @@ public struct SyncService: Sendable {
         let showsTyping = filter.ephemeral.allows(type: "m.typing")
         let counters = showsTyping && !filter.presence.excludesEverything ? (typing: sinceTyping, presence: sincePresence)
             : try await sharedCounters.value(for: 0) {
-                (await typing.snapshot(of: [], after: sinceTyping).position,
+                (await typing.position(orElse: sinceTyping),
                  await presence.position(orElse: sincePresence))
             }
         let typingNow = showsTyping ? await typing.snapshot(of: joinedIDs, after: sinceTyping)

@@ -54,6 +54,11 @@ public struct TypingService: Sendable {
         }
     }
 
+    /// The typing position now; `fallback` while Redis is unreachable.
+    public func position(orElse fallback: Int64) async -> Int64 {
+        (try? await registry.position()) ?? fallback
+    }
+
     /// The typing users of those of `roomIDs` whose typing changed after `position`.
     ///
     /// Typing lives in Redis only; while Redis is unreachable this is no change at `position`,

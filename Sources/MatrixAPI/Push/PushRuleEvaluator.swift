@@ -55,13 +55,13 @@ public struct PushRuleEvaluator: Sendable {
         ".m.rule.contains_display_name", ".m.rule.contains_user_name", ".m.rule.roomnotif",
     ]
 
-    /// The decision of `ruleset`, the rules of `userID` (whose display name in the room is `displayName`).
-    public func decision(for ruleset: PushRuleset, userID: String, displayName: String?) -> PushDecision {
+    /// The decision of `ruleset`, one user's rules (the user's display name in the room is `displayName`).
+    public func decision(for ruleset: PushRuleset, displayName: String?) -> PushDecision {
         let hasMentions = event["content"]?["m.mentions"] != nil
         for kind in PushRuleKind.allCases {
             for rule in ruleset[kind] where rule.enabled
                 && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID))
-                && matches(rule, of: kind, userID: userID, displayName: displayName) {
+                && matches(rule, of: kind, displayName: displayName) {
                 return Self.decision(of: rule.actions)
             }
         }
@@ -84,7 +84,7 @@ public struct PushRuleEvaluator: Sendable {
         return decision
     }
 
-    private func matches(_ rule: PushRule, of kind: PushRuleKind, userID: String, displayName: String?) -> Bool {
+    private func matches(_ rule: PushRule, of kind: PushRuleKind, displayName: String?) -> Bool {
         switch kind {
         case .override, .underride:
             return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName) }
