@@ -15,13 +15,18 @@ public struct DeviceListTracker: Sendable {
     }
 
     /// The `changed` and `left` users for `userID`, whose current memberships are `memberships`,
-    /// between positions `from` and `to` of the events and device list streams.
+    /// between positions `from` and `to` of the events and device list streams. A caller that
+    /// already knows which joined rooms had membership events in the range passes them, so only
+    /// those are read (`/sync`); `nil` reads every joined room (`/keys/changes`).
     public func changes(
-        for userID: String, memberships: [RoomMembership], from: StreamPositions, to: StreamPositions
+        for userID: String, memberships: [RoomMembership], from: StreamPositions, to: StreamPositions,
+        roomsWithMembershipChanges: Set<String>? = nil
     ) async throws -> (changed: Set<String>, left: Set<String>) {
         var changed = try await store.deviceListChanges(for: userID, after: from.deviceLists, upTo: to.deviceLists)
         let movedInRange = memberships.filter { $0.event.streamPosition > from.events }
-        let joined = memberships.filter { $0.membership == Membership.join }.map(\.roomID)
+        let joined = memberships.filter { membership in
+            membership.membership == Membership.join && roomsWithMembershipChanges?.contains(membership.roomID) ?? true
+        }.map(\.roomID)
         let leftInRange = movedInRange.filter { $0.membership != Membership.join }.map(\.roomID)
         var candidates = try await store.membershipChanges(in: joined + leftInRange, after: from.events, upTo: to.events)
         let viewerMoved = movedInRange.filter { [Membership.join, Membership.leave, Membership.ban].contains($0.membership) }

@@ -23,7 +23,8 @@ struct DeviceSync: Sendable {
     /// The device's update between `since` (everything when `nil`; no device list changes then)
     /// and `now`. Messages up to `since` are acknowledged, so they are deleted.
     func update(
-        for requester: Requester, since: SyncToken?, now: StreamPositions, memberships: [RoomMembership]
+        for requester: Requester, since: SyncToken?, now: StreamPositions, memberships: [RoomMembership],
+        roomsWithMembershipChanges: Set<String>
     ) async throws -> Update {
         let (userID, deviceID) = (requester.userID.description, requester.deviceID)
         let after = since?.positions.toDevice ?? 0
@@ -31,7 +32,8 @@ struct DeviceSync: Sendable {
                                                              upTo: now.toDevice, limit: ToDeviceService.deliveryLimit)
         let isPartial = messages.count == ToDeviceService.deliveryLimit
         let (changed, left) = if let since {
-            try await tracker.changes(for: userID, memberships: memberships, from: since.positions, to: now)
+            try await tracker.changes(for: userID, memberships: memberships, from: since.positions, to: now,
+                                      roomsWithMembershipChanges: roomsWithMembershipChanges)
         } else {
             (Set<String>(), Set<String>())
         }

@@ -153,7 +153,16 @@ public struct SyncService: Sendable {
         let now = try await sharedPositions.value(for: 0) { try await store.currentPositions() }
         let from = since?.positions ?? StreamPositions(all: -1)
         let allMemberships = try await store.memberships(of: userID)
-        let device = try await devices.update(for: requester, since: since, now: now, memberships: allMemberships)
+        // Each joined room with events in the range, and whether any of them changed a membership:
+        // read once for the long-polls a change wakes together.
+        let allJoinedIDs = allMemberships.filter { $0.membership == Membership.join }.map(\.roomID)
+        let withEvents = try await sharedRoomChanges.value(
+            for: RoomChangesKey(rooms: allJoinedIDs, after: from.events, upTo: now.events)
+        ) { try await store.roomsWithEvents(allJoinedIDs, after: from.events, upTo: now.events) }
+        let device = try await devices.update(
+            for: requester, since: since, now: now, memberships: allMemberships,
+            roomsWithMembershipChanges: Set(withEvents.filter(\.value).keys)
+        )
         let memberships = allMemberships.filter { filter.includes($0.roomID) }
         let joined = memberships.filter { $0.membership == Membership.join }
         let joinedIDs = joined.map(\.roomID)
@@ -193,10 +202,6 @@ public struct SyncService: Sendable {
             change.roomID != nil && filter.roomAccountData.allows(type: change.type)
         }) { $0.roomID ?? "" }
 
-        // Each room with events in the range, and whether any of them changed a membership.
-        let withEvents = try await sharedRoomChanges.value(
-            for: RoomChangesKey(rooms: joinedIDs, after: from.events, upTo: now.events)
-        ) { try await store.roomsWithEvents(joinedIDs, after: from.events, upTo: now.events) }
         // Read even when filtered out: the user's own read receipts change their unread counts.
         let receiptsByRoom = Dictionary(
             grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
