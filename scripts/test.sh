@@ -37,4 +37,14 @@ else
     die "golden vectors not found at $VECTORS_DIR (set TRELLIS_VECTORS_DIR)"
 fi
 
-swift test --skip-build
+# The parallel run sometimes hangs (every task suspended, no process left; see the issue 5
+# notes). A hang, and only a hang (exit 124), is followed by one serial run, which must pass.
+status=0
+timeout 600 swift test --skip-build || status=$?
+if [ "$status" -eq 124 ]; then
+    log "swift test hung for 10 minutes; running the tests again one at a time"
+    pkill -f TrellisPackageTests.xctest || true
+    swift test --skip-build --no-parallel
+elif [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
