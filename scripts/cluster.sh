@@ -9,6 +9,7 @@
 #   HTTP_PORT    nginx listen port on 127.0.0.1                        default 8008
 #   PORT_BASE    first worker API port; metrics ports are +1000       default 8100
 #   REPLICAS_<KIND>  replicas of a kind, e.g. REPLICAS_CLIENT_API=2    default 1
+#   READY_TIMEOUT  seconds a worker has to answer /ready                default 120
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -45,8 +46,7 @@ start() {
     done
     local metrics
     while read -r name kind port metrics; do
-        wait_for "$name to be ready (see $RUN_DIR/logs/$name.log)" 60 \
-            curl -fsS "http://127.0.0.1:$metrics/ready"
+        wait_ready "$name" "$metrics"
     done <"$RUN_DIR/workers"
     scripts/gen-nginx-conf.sh config/routing.tsv "$RUN_DIR/upstreams" "$HTTP_PORT" "$RUN_DIR" >"$RUN_DIR/nginx.conf"
     nginx -t -q -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR/nginx" -e "$RUN_DIR/logs/nginx-error.log"
@@ -63,6 +63,23 @@ launch() {
     echo $! >"$RUN_DIR/pids/$2.pid"
 }
 
+# wait_ready NAME METRICS_PORT: waits up to READY_TIMEOUT seconds (default 120) for the worker's
+# /ready. A worker that exits or stays unready fails the start, with the end of its log and its
+# last /ready answer on stderr.
+wait_ready() {
+    local name=$1 metrics=$2 pid deadline
+    pid=$(cat "$RUN_DIR/pids/$name.pid")
+    deadline=$(( $(date +%s) + ${READY_TIMEOUT:-120} ))
+    until curl -fsS "http://127.0.0.1:$metrics/ready" >/dev/null 2>&1; do
+        if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+            kill -0 "$pid" 2>/dev/null && curl -sS "http://127.0.0.1:$metrics/ready" >&2
+            tail -n 30 "$RUN_DIR/logs/$name.log" >&2
+            die "$name did not become ready (log: $RUN_DIR/logs/$name.log)"
+        fi
+        sleep 0.1
+    done
+}
+
 # restart NAME: stops the worker NAME and starts it again on the same ports; waits until ready.
 restart() {
     local bin_dir=${BIN_DIR:-$(swift build --show-bin-path)} target=$1 name kind port metrics
@@ -70,7 +87,7 @@ restart() {
         [ "$name" = "$target" ] || continue
         stop_pid "$(cat "$RUN_DIR/pids/$name.pid")" "$name"
         launch "$bin_dir" "$name" "$kind" "$port" "$metrics"
-        wait_for "$name to be ready (see $RUN_DIR/logs/$name.log)" 60 curl -fsS "http://127.0.0.1:$metrics/ready"
+        wait_ready "$name" "$metrics"
         return 0
     done <"$RUN_DIR/workers"
     die "no worker named $target in $RUN_DIR/workers"

@@ -72,8 +72,9 @@ pg_dir() {
 # Durable by default (fsync on, as a production server and the Synapse benchmark anchor);
 # `scratch` turns fsync off, for test clusters that are thrown away.
 pg_start() {
-    local dir port=$2 bin settings="-c shared_buffers=512MB"
-    [ "${3:-}" = scratch ] && settings="$settings -c fsync=off"
+    local dir port=$2 bin settings="-c shared_buffers=512MB -c max_connections=300"
+    # The test run's many pools and clusters at once need more connections than a dev server.
+    [ "${3:-}" = scratch ] && settings="-c shared_buffers=512MB -c max_connections=1000 -c fsync=off"
     dir=$(pg_dir "$1")
     bin=$(pg_bindir)
     mkdir -p "$dir"
@@ -85,7 +86,7 @@ pg_start() {
     fi
     if ! as_pg_user "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         as_pg_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-h 127.0.0.1 -p $port -k $dir $settings -c max_connections=300" start >/dev/null \
+            -o "-h 127.0.0.1 -p $port -k $dir $settings" start >/dev/null \
             || { tail -n 20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     fi
     wait_for "PostgreSQL on port $port" 30 psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT 1"

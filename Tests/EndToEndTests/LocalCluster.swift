@@ -37,7 +37,7 @@ struct LocalCluster {
             server_name: localhost
             public_baseurl: http://127.0.0.1/
             signing_key_path: \(keyPath)
-            database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
+            database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName), max_connections: 5 }
             redis: { host: \(TestEnvironment.redisHost), port: \(redisPort) }
             limits: { max_request_body_bytes: \(maxRequestBodyBytes) }
             logging: { level: info, format: json }
@@ -101,9 +101,11 @@ struct LocalCluster {
     }
 
     /// A base port where base+1…base+workers (API) and base+1001…base+1000+workers (metrics) are all free now.
+    /// The block lies below Linux's ephemeral range (32768 and up), so that the connections and
+    /// port-0 listeners of tests running alongside cannot take a port before the worker binds it.
     static func freePortBase(workers: Int) throws -> Int {
         for _ in 0..<50 {
-            let base = Int.random(in: 20000...40000)
+            let base = Int.random(in: 10000...30000)
             let ports = (1...workers).flatMap { [base + $0, base + 1000 + $0] }
             if ports.allSatisfy(LoopbackPort.isFree) { return base }
         }
