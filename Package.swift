@@ -173,6 +173,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HomeserverTests", dependencies: ["Homeserver"], swiftSettings: swiftSettings),
         .testTarget(name: "HomeserverRuntimeTests", dependencies: ["HomeserverRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

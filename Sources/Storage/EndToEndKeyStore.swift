@@ -74,6 +74,29 @@ public struct OneTimeKeyConflict: Error, Equatable {
     public var keyID: String
 }
 
+/// One device of one user.
+public struct UserDevice: Hashable, Sendable {
+    public var userID: String
+    public var deviceID: String
+
+    public init(userID: String, deviceID: String) {
+        self.userID = userID
+        self.deviceID = deviceID
+    }
+}
+
+/// A device's unclaimed one-time keys per algorithm, and the algorithms of its unused fallback
+/// keys, sorted.
+public struct DeviceKeyCounts: Sendable, Equatable {
+    public var oneTimeKeys: [String: Int] = [:]
+    public var unusedFallbackKeys: [String] = []
+
+    public init(oneTimeKeys: [String: Int] = [:], unusedFallbackKeys: [String] = []) {
+        self.oneTimeKeys = oneTimeKeys
+        self.unusedFallbackKeys = unusedFallbackKeys
+    }
+}
+
 /// The keys of end-to-end encryption: device, one-time, fallback and cross-signing keys and the
 /// signatures between them. Every change that other users must learn about (device keys,
 /// cross-signing keys, signatures, deleted devices) takes a position of the device list stream
@@ -159,24 +182,40 @@ public struct EndToEndKeyStore: Sendable {
 
     /// How many unclaimed one-time keys the device has, per algorithm, and the algorithms of its
     /// fallback keys that no claim has used yet: one round trip.
-    public func keyCounts(userID: String, deviceID: String) async throws
-        -> (oneTimeKeys: [String: Int], unusedFallbackKeys: [String]) {
+    public func keyCounts(userID: String, deviceID: String) async throws -> DeviceKeyCounts {
+        let device = UserDevice(userID: userID, deviceID: deviceID)
+        return try await keyCounts(of: [device])[device] ?? DeviceKeyCounts()
+    }
+
+    /// ``keyCounts(userID:deviceID:)`` of many devices in one round trip; devices without keys
+    /// are absent.
+    public func keyCounts(of devices: [UserDevice]) async throws -> [UserDevice: DeviceKeyCounts] {
+        guard !devices.isEmpty else { return [:] }
+        let (users, deviceIDs) = (devices.map(\.userID), devices.map(\.deviceID))
         let rows = try await database.client.query(
             """
-            SELECT algorithm, count(*), FALSE FROM e2e_one_time_keys
-            WHERE user_id = \(userID) AND device_id = \(deviceID) GROUP BY algorithm
+            SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
+            WHERE (user_id, device_id) IN (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[]))
+            GROUP BY user_id, device_id, algorithm
             UNION ALL
-            SELECT algorithm, 0, TRUE FROM e2e_fallback_keys
-            WHERE user_id = \(userID) AND device_id = \(deviceID) AND NOT used
+            SELECT user_id, device_id, algorithm, 0, TRUE FROM e2e_fallback_keys
+            WHERE (user_id, device_id) IN (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[])) AND NOT used
+            ORDER BY 3
             """,
             logger: database.queryLogger("count_device_keys")
         )
-        var counts: [String: Int] = [:]
-        var fallbacks: [String] = []
-        for try await (algorithm, count, isFallback) in rows.decode((String, Int64, Bool).self) {
-            if isFallback { fallbacks.append(algorithm) } else { counts[algorithm] = Int(count) }
+        var counts: [UserDevice: DeviceKeyCounts] = [:]
+        for try await (userID, deviceID, algorithm, count, isFallback) in rows.decode(
+            (String, String, String, Int64, Bool).self
+        ) {
+            let device = UserDevice(userID: userID, deviceID: deviceID)
+            if isFallback {
+                counts[device, default: DeviceKeyCounts()].unusedFallbackKeys.append(algorithm)
+            } else {
+                counts[device, default: DeviceKeyCounts()].oneTimeKeys[algorithm] = Int(count)
+            }
         }
-        return (counts, fallbacks.sorted())
+        return counts
     }
 
     /// The identity keys of every device of `userIDs` that uploaded them.

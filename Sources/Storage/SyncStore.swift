@@ -40,6 +40,17 @@ public struct RoomMembership: Sendable, Equatable {
     public var event: PersistedEvent
 }
 
+/// A user and a room, as a key of per-user room data read for many users at once.
+public struct UserRoom: Hashable, Sendable {
+    public var userID: String
+    public var roomID: String
+
+    public init(userID: String, roomID: String) {
+        self.userID = userID
+        self.roomID = roomID
+    }
+}
+
 /// One change of a user's account data: global when `roomID` is `nil`.
 public struct AccountDataChange: Sendable, Equatable {
     public var roomID: String?
@@ -97,22 +108,30 @@ public struct SyncStore: Sendable {
 
     /// Every room the user has a current membership of (any membership), with its event.
     public func memberships(of userID: String) async throws -> [RoomMembership] {
+        try await memberships(of: [userID])[userID] ?? []
+    }
+
+    /// Every room each of `userIDs` has a current membership of (any membership), with its
+    /// event, in room order; users with none are absent.
+    public func memberships(of userIDs: [String]) async throws -> [String: [RoomMembership]] {
+        guard !userIDs.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
             SELECT c.membership, \(unescaped: PersistedEvent.columns)
             FROM current_state_events AS c JOIN events USING (event_id)
-            WHERE c.type = 'm.room.member' AND c.state_key = \(userID)
+            WHERE c.type = 'm.room.member' AND c.state_key = ANY(\(userIDs)::text[])
             ORDER BY c.room_id
             """,
-            logger: database.queryLogger("select_memberships_of_user")
+            logger: database.queryLogger("select_memberships_of_users")
         )
-        var memberships: [RoomMembership] = []
+        var memberships: [String: [RoomMembership]] = [:]
         for try await row in rows {
             let cells = row.makeRandomAccess()
             // An inner join: the event is always there.
-            guard let event = try PersistedEvent(cells, from: 1) else { continue }
-            memberships.append(RoomMembership(roomID: event.roomID, membership: try cells[0].decode(String?.self) ?? "",
-                                              event: event))
+            guard let event = try PersistedEvent(cells, from: 1), let userID = event.stateKey else { continue }
+            memberships[userID, default: []].append(
+                RoomMembership(roomID: event.roomID, membership: try cells[0].decode(String?.self) ?? "", event: event)
+            )
         }
         return memberships
     }
@@ -209,27 +228,27 @@ public struct SyncStore: Sendable {
         return receipts
     }
 
-    /// The user's notification and highlight counts of `roomIDs`: events after their read
-    /// receipt (unthreaded or main) that their push rules said notify. Rooms with none are absent.
-    public func unreadCounts(for userID: String, in roomIDs: [String]) async throws
-        -> [String: (notifications: Int, highlights: Int)] {
-        guard !roomIDs.isEmpty else { return [:] }
+    /// Each user's notification and highlight counts in the room: events after their read
+    /// receipt (unthreaded or main) that their push rules said notify. Pairs with none are absent.
+    public func unreadCounts(of pairs: [UserRoom]) async throws -> [UserRoom: (notifications: Int, highlights: Int)] {
+        guard !pairs.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
-            SELECT a.room_id, count(*), count(*) FILTER (WHERE a.highlight)
-            FROM event_push_actions AS a JOIN events AS e USING (event_id)
-            WHERE a.user_id = \(userID) AND a.room_id = ANY(\(roomIDs)::text[])
-              AND e.stream_ordering > COALESCE((
+            SELECT q.user_id, q.room_id, count(*), count(*) FILTER (WHERE a.highlight)
+            FROM unnest(\(pairs.map(\.userID))::text[], \(pairs.map(\.roomID))::text[]) AS q(user_id, room_id)
+            JOIN event_push_actions AS a ON a.user_id = q.user_id AND a.room_id = q.room_id
+            JOIN events AS e ON e.event_id = a.event_id
+            WHERE e.stream_ordering > COALESCE((
                   SELECT max(r.event_stream_ordering) FROM receipts AS r
-                  WHERE r.room_id = a.room_id AND r.user_id = \(userID)
+                  WHERE r.room_id = q.room_id AND r.user_id = q.user_id
                     AND r.receipt_type IN ('m.read', 'm.read.private') AND r.thread_id IN ('', 'main')), 0)
-            GROUP BY a.room_id
+            GROUP BY q.user_id, q.room_id
             """,
             logger: database.queryLogger("select_unread_counts")
         )
-        var counts: [String: (notifications: Int, highlights: Int)] = [:]
-        for try await (roomID, notifications, highlights) in rows.decode((String, Int64, Int64).self) {
-            counts[roomID] = (Int(notifications), Int(highlights))
+        var counts: [UserRoom: (notifications: Int, highlights: Int)] = [:]
+        for try await (userID, roomID, notifications, highlights) in rows.decode((String, String, Int64, Int64).self) {
+            counts[UserRoom(userID: userID, roomID: roomID)] = (Int(notifications), Int(highlights))
         }
         return counts
     }

@@ -21,6 +21,20 @@ public struct QueuedDeviceMessage: Sendable, Equatable {
     public var json: String
 }
 
+/// What one sync asks of a device's queue: acknowledge the messages up to `after`, read those
+/// in `(after, upTo]`.
+public struct ToDeviceRead: Hashable, Sendable {
+    public var device: UserDevice
+    public var after: Int64
+    public var upTo: Int64
+
+    public init(device: UserDevice, after: Int64, upTo: Int64) {
+        self.device = device
+        self.after = after
+        self.upTo = upTo
+    }
+}
+
 /// Messages sent to devices, each at a position of the to-device stream (``StreamHead/toDevice``),
 /// kept until the device acknowledges them by syncing with a token past them.
 public struct ToDeviceStore: Sendable {
@@ -70,22 +84,42 @@ public struct ToDeviceStore: Sendable {
     /// returns those in `(after, upTo]`, oldest first, at most `limit`: one round trip.
     public func acknowledgeAndRead(for userID: String, device deviceID: String, after: Int64, upTo: Int64, limit: Int)
         async throws -> [QueuedDeviceMessage] {
-        guard after > 0 || upTo > after else { return [] }
+        let read = ToDeviceRead(device: UserDevice(userID: userID, deviceID: deviceID), after: after, upTo: upTo)
+        return try await acknowledgeAndRead([read], limit: limit)[read] ?? []
+    }
+
+    /// ``acknowledgeAndRead(for:device:after:upTo:limit:)`` for many devices in one round trip;
+    /// reads that found nothing are absent.
+    public func acknowledgeAndRead(_ reads: [ToDeviceRead], limit: Int) async throws
+        -> [ToDeviceRead: [QueuedDeviceMessage]] {
+        // Before the device's first sync past a message, there is nothing to acknowledge or read.
+        let reads = reads.filter { $0.after > 0 || $0.upTo > $0.after }
+        guard !reads.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
-            WITH acknowledged AS (
-                DELETE FROM to_device_messages
-                WHERE user_id = \(userID) AND device_id = \(deviceID) AND stream_id <= \(after)
+            WITH request AS (
+                SELECT * FROM unnest(\(reads.map(\.device.userID))::text[], \(reads.map(\.device.deviceID))::text[],
+                                     \(reads.map(\.after))::int8[], \(reads.map(\.upTo))::int8[])
+                    WITH ORDINALITY AS r(user_id, device_id, after, up_to, ordinal)
+            ), acknowledged AS (
+                DELETE FROM to_device_messages AS m USING request AS r
+                WHERE m.user_id = r.user_id AND m.device_id = r.device_id AND m.stream_id <= r.after
             )
-            SELECT stream_id, message_json FROM to_device_messages
-            WHERE user_id = \(userID) AND device_id = \(deviceID) AND stream_id > \(after) AND stream_id <= \(upTo)
-            ORDER BY stream_id LIMIT \(limit)
+            SELECT ordinal, stream_id, message_json FROM (
+                SELECT r.ordinal, m.stream_id, m.message_json,
+                       row_number() OVER (PARTITION BY r.ordinal ORDER BY m.stream_id) AS rank
+                FROM request AS r JOIN to_device_messages AS m
+                  ON m.user_id = r.user_id AND m.device_id = r.device_id
+                 AND m.stream_id > r.after AND m.stream_id <= r.up_to
+            ) AS ranked
+            WHERE rank <= \(limit)
+            ORDER BY ordinal, stream_id
             """,
             logger: database.queryLogger("acknowledge_and_select_to_device_messages")
         )
-        var messages: [QueuedDeviceMessage] = []
-        for try await (position, json) in rows.decode((Int64, String).self) {
-            messages.append(QueuedDeviceMessage(position: position, json: json))
+        var messages: [ToDeviceRead: [QueuedDeviceMessage]] = [:]
+        for try await (ordinal, position, json) in rows.decode((Int64, Int64, String).self) {
+            messages[reads[Int(ordinal) - 1], default: []].append(QueuedDeviceMessage(position: position, json: json))
         }
         return messages
     }

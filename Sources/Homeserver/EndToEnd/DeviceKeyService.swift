@@ -58,11 +58,16 @@ public struct DeviceKeyService: Sendable {
         return try await Self.keyCounts(of: requester, in: keys).oneTimeKeys
     }
 
-    /// The device's unclaimed one-time keys per algorithm, `signed_curve25519` always present
-    /// (0 when none are left, so that clients know to upload more), and its unused fallback key types.
-    static func keyCounts(of requester: Requester, in keys: EndToEndKeyStore) async throws
-        -> (oneTimeKeys: [String: Int], unusedFallbackKeys: [String]) {
-        var counts = try await keys.keyCounts(userID: requester.userID.description, deviceID: requester.deviceID)
+    /// The device's unclaimed one-time keys per algorithm and its unused fallback key types, as
+    /// clients are told them (``reported(_:)``).
+    static func keyCounts(of requester: Requester, in keys: EndToEndKeyStore) async throws -> DeviceKeyCounts {
+        reported(try await keys.keyCounts(userID: requester.userID.description, deviceID: requester.deviceID))
+    }
+
+    /// The counts with `signed_curve25519` always present (0 when none are left, so that clients
+    /// know to upload more).
+    static func reported(_ counts: DeviceKeyCounts) -> DeviceKeyCounts {
+        var counts = counts
         if counts.oneTimeKeys[signedCurve25519] == nil { counts.oneTimeKeys[signedCurve25519] = 0 }
         return counts
     }

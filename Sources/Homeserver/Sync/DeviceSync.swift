@@ -2,10 +2,21 @@ import Storage
 
 /// The device-scoped parts of a `/sync` response: to-device messages, device list changes and
 /// the device's key counts.
+///
+/// The to-device queues and key counts of the long-polls that one change wakes together are read
+/// in batches (``BatchedReader``).
 struct DeviceSync: Sendable {
-    let toDevice: ToDeviceStore
-    let keys: EndToEndKeyStore
     let tracker: DeviceListTracker
+    let queues: BatchedReader<ToDeviceRead, [QueuedDeviceMessage]>
+    let keyCounts: BatchedReader<UserDevice, DeviceKeyCounts>
+
+    init(toDevice: ToDeviceStore, keys: EndToEndKeyStore, tracker: DeviceListTracker) {
+        self.tracker = tracker
+        queues = BatchedReader(absent: []) { reads in
+            try await toDevice.acknowledgeAndRead(reads, limit: ToDeviceService.deliveryLimit)
+        }
+        keyCounts = BatchedReader(absent: DeviceKeyCounts()) { devices in try await keys.keyCounts(of: devices) }
+    }
 
     /// What a sync tells one device.
     struct Update: Sendable {
@@ -26,10 +37,11 @@ struct DeviceSync: Sendable {
         for requester: Requester, since: SyncToken?, now: StreamPositions, memberships: [RoomMembership],
         roomsWithMembershipChanges: Set<String>
     ) async throws -> Update {
-        let (userID, deviceID) = (requester.userID.description, requester.deviceID)
-        let after = since?.positions.toDevice ?? 0
-        let messages = try await toDevice.acknowledgeAndRead(for: userID, device: deviceID, after: after,
-                                                             upTo: now.toDevice, limit: ToDeviceService.deliveryLimit)
+        let userID = requester.userID.description
+        let device = UserDevice(userID: userID, deviceID: requester.deviceID)
+        let messages = try await queues.value(
+            for: ToDeviceRead(device: device, after: since?.positions.toDevice ?? 0, upTo: now.toDevice)
+        )
         let isPartial = messages.count == ToDeviceService.deliveryLimit
         let (changed, left) = if let since {
             try await tracker.changes(for: userID, memberships: memberships, from: since.positions, to: now,
@@ -37,7 +49,7 @@ struct DeviceSync: Sendable {
         } else {
             (Set<String>(), Set<String>())
         }
-        let counts = try await DeviceKeyService.keyCounts(of: requester, in: keys)
+        let counts = DeviceKeyService.reported(try await keyCounts.value(for: device))
         return Update(
             messages: messages.map(\.json),
             toDevicePosition: isPartial ? (messages.last?.position ?? now.toDevice) : now.toDevice,

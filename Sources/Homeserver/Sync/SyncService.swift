@@ -81,6 +81,15 @@ public struct SyncService: Sendable {
     let sharedTimelines = ReadCoalescer<TimelineKey, [PersistedEvent]>()
     /// The typing and presence counters, when a filter leaves their data out.
     let sharedCounters = ReadCoalescer<Int, (typing: Int64, presence: Int64)>()
+    /// Per-user reads of the long-polls a change wakes together, read in batches.
+    let memberships: BatchedReader<String, [RoomMembership]>
+    let unreadCounts: BatchedReader<UserRooms, [String: (notifications: Int, highlights: Int)]>
+
+    /// A user and some of their rooms.
+    struct UserRooms: Hashable, Sendable {
+        var userID: String
+        var roomIDs: [String]
+    }
 
     struct RoomChangesKey: Hashable, Sendable {
         var rooms: [String]
@@ -115,6 +124,17 @@ public struct SyncService: Sendable {
         self.presence = presence
         self.devices = DeviceSync(toDevice: toDevice, keys: keys, tracker: DeviceListTracker(store: store))
         self.notifier = notifier
+        memberships = BatchedReader(absent: []) { userIDs in try await store.memberships(of: userIDs) }
+        unreadCounts = BatchedReader(absent: [:]) { requests in
+            let counts = try await store.unreadCounts(of: requests.flatMap { request in
+                request.roomIDs.map { UserRoom(userID: request.userID, roomID: $0) }
+            })
+            return Dictionary(uniqueKeysWithValues: requests.map { request in
+                (request, Dictionary(uniqueKeysWithValues: request.roomIDs.compactMap { roomID in
+                    counts[UserRoom(userID: request.userID, roomID: roomID)].map { (roomID, $0) }
+                }))
+            })
+        }
     }
 
     /// The changes for the requester after `since` (everything when `nil`), waiting up to
@@ -152,7 +172,7 @@ public struct SyncService: Sendable {
         let store = store
         let now = try await sharedPositions.value(for: 0) { try await store.currentPositions() }
         let from = since?.positions ?? StreamPositions(all: -1)
-        let allMemberships = try await store.memberships(of: userID)
+        let allMemberships = try await memberships.value(for: userID)
         // Each joined room with events in the range, and whether any of them changed a membership:
         // read once for the long-polls a change wakes together.
         let allJoinedIDs = allMemberships.filter { $0.membership == Membership.join }.map(\.roomID)
@@ -214,7 +234,8 @@ public struct SyncService: Sendable {
             isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
                 || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
         }
-        let unread = try await store.unreadCounts(for: userID, in: changedRooms.map(\.roomID))
+        let unread = changedRooms.isEmpty ? [:]
+            : try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
                                           upTo: now.events, userID: userID, filter: filter, isPresent: true)
