@@ -58,14 +58,14 @@ public struct SyncAssembly {
         ).register(on: router, authentication: authentication)
 
         var services: [any Service] = Self.wakingStreams.map { stream in
-            reader(of: stream) { entry in await notifier.wake(for: entry, of: stream) }
+            reader(of: stream) { entry in notifier.wake(for: entry, of: stream) }
         }
         // Device list and presence changes concern everyone sharing a room with their user.
         for stream in [StreamName.deviceLists, .presence] {
             services.append(reader(of: stream) { entry in
                 guard let userID = entry.fields["user_id"] else { return }
                 let rooms = try? await syncStore.memberships(of: userID).filter { $0.membership == Membership.join }
-                await notifier.wake(users: [userID], rooms: rooms?.map(\.roomID) ?? [])
+                notifier.wake(users: [userID], rooms: rooms?.map(\.roomID) ?? [])
             })
         }
         services.append(EphemeralExpiryService(typing: typing, presence: presence, logger: logger))
@@ -92,7 +92,7 @@ struct EphemeralExpiryService: Service {
     static let interval: Duration = .milliseconds(500)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await typing.expire()

@@ -14,7 +14,9 @@ is measured:
 Then N long-polls (`timeout=60000`, the harness's quiet filter, `set_presence=offline`) are
 opened straight to the sync worker from several client processes, the worker's gauge
 `trellis_sync_long_polls` is awaited until it counts all N, the worker's RSS is read, one
-message is sent, and each client records when its response with the message arrived.
+message is sent, and each client records when its response with the message arrived. The CPU
+time that the sync worker, PostgreSQL and the client processes spend meanwhile shows where the
+fan-out's time goes (they share the machine's cores).
 
 Usage: idle_syncs.py --api URL --sync URL --metrics URL --sync-pid PID --psql "psql args"
        [--users N] [--processes P] [--json OUT]
@@ -23,13 +25,16 @@ Usage: idle_syncs.py --api URL --sync URL --metrics URL --sync-pid PID --psql "p
 import argparse
 import asyncio
 import json
+import re
 import multiprocessing
+import os
 import secrets
 import shlex
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import aiohttp
 
@@ -47,6 +52,25 @@ def rss_mib(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far, in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine."""
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
 
 
 def create_users(psql: list[str], prefix: str, count: int, server: str) -> list[tuple[str, str]]:
@@ -93,25 +117,75 @@ async def set_up(args, users, sender) -> tuple[str, str]:
         return room, data["next_batch"]
 
 
-def poller_process(sync_url: str, room: str, since: str, tokens: list[str], marker: str, results) -> None:
-    """Holds one long-poll per token; reports (seconds since the epoch, token) when each sees `marker`."""
+class LongPoll(asyncio.Protocol):
+    """One long-poll on one kept-alive connection, spoken in plain HTTP/1.1 so that the clients,
+    which share the machine's cores with the server, spend as little CPU as possible per response:
+    a response holding the marker is recognised by its bytes, and only other responses are parsed
+    for their `next_batch`."""
+
+    def __init__(self, host: str, path: str, token: str, since: str, marker: bytes, seen: asyncio.Future):
+        self.host, self.path, self.token, self.since = host, path, token, since
+        self.marker, self.seen = marker, seen
+        self.buffer = bytearray()
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.ask()
+
+    def ask(self) -> None:
+        query = urllib.parse.urlencode({"since": self.since, "timeout": "60000", "filter": QUIET_FILTER,
+                                        "set_presence": "offline"})
+        self.transport.write(f"GET {self.path}?{query} HTTP/1.1\r\nHost: {self.host}\r\n"
+                             f"Authorization: Bearer {self.token}\r\n\r\n".encode())
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        header_end = self.buffer.find(b"\r\n\r\n")
+        if header_end < 0:
+            return
+        head = bytes(self.buffer[:header_end]).decode("latin-1")
+        length = re.search(r"(?im)^content-length: *(\d+)", head)
+        if not head.startswith("HTTP/1.1 200") or length is None:
+            self.fail(RuntimeError(f"unexpected sync response: {head!r}"))
+            return
+        body_end = header_end + 4 + int(length.group(1))
+        if len(self.buffer) < body_end:
+            return
+        body = bytes(self.buffer[header_end + 4:body_end])
+        del self.buffer[:body_end]
+        if self.marker in body:
+            if not self.seen.done():
+                self.seen.set_result(time.time())
+            return
+        self.since = json.loads(body)["next_batch"]
+        self.ask()
+
+    def connection_lost(self, exc) -> None:
+        self.fail(exc or RuntimeError("the sync worker closed a long-poll's connection"))
+
+    def fail(self, error: BaseException) -> None:
+        if not self.seen.done():
+            self.seen.set_exception(error)
+
+
+def poller_process(sync_url: str, since: str, tokens: list[str], marker: str, results, finish) -> None:
+    """Holds one long-poll per token; when all have seen `marker`, reports when each did (seconds
+    since the epoch), then keeps the connections open until `finish` is set, so that closing them
+    costs nothing while other processes still wait."""
 
     async def main() -> None:
-        timeout = aiohttp.ClientTimeout(total=None, sock_read=120)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
-            url = sync_url.rstrip("/") + "/_matrix/client/v3/sync"
-
-            async def poll(token: str) -> None:
-                params = {"since": since, "timeout": "60000", "filter": QUIET_FILTER, "set_presence": "offline"}
-                while True:
-                    data = await request(session, "GET", url, token, params=params)
-                    events = data.get("rooms", {}).get("join", {}).get(room, {}).get("timeline", {}).get("events", [])
-                    if any(event.get("content", {}).get("bench_marker") == marker for event in events):
-                        results.put((time.time(), token))
-                        return
-                    params["since"] = data["next_batch"]
-
-            await asyncio.gather(*(poll(token) for token in tokens))
+        url = urllib.parse.urlsplit(sync_url)
+        loop = asyncio.get_running_loop()
+        seen = [loop.create_future() for _ in tokens]
+        connections = []
+        for token, future in zip(tokens, seen):
+            poll = LongPoll(url.netloc, "/_matrix/client/v3/sync", token, since, marker.encode(), future)
+            connections.append(await loop.create_connection(lambda poll=poll: poll, url.hostname, url.port))
+        results.put(await asyncio.gather(*seen))
+        await loop.run_in_executor(None, finish.wait)
+        for transport, _ in connections:
+            transport.close()
 
     asyncio.run(main())
 
@@ -148,7 +222,8 @@ def main() -> None:
     results = multiprocessing.Queue()
     tokens = [token for _, token in users]
     chunks = [tokens[index::args.processes] for index in range(args.processes)]
-    processes = [multiprocessing.Process(target=poller_process, args=(args.sync, room, since, chunk, marker, results))
+    finish = multiprocessing.Event()
+    processes = [multiprocessing.Process(target=poller_process, args=(args.sync, since, chunk, marker, results, finish))
                  for chunk in chunks]
     for process in processes:
         process.start()
@@ -166,8 +241,14 @@ def main() -> None:
                           f"{marker}", sender[1], {"msgtype": "m.text", "body": "fan-out probe", "bench_marker": marker})
             return sent_at
 
+    # Where the fan-out's CPU time goes: the sync worker, PostgreSQL, the client processes.
+    groups = {"sync_worker": [args.sync_pid], "postgres": postgres_pids(),
+              "clients": [process.pid for process in processes]}
+    cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
     sent_at = asyncio.run(send())
-    seen = [results.get(timeout=120)[0] for _ in range(args.users)]
+    seen = [at for _ in processes for at in results.get(timeout=120)]
+    cpu_after = {name: cpu_seconds(pids) for name, pids in groups.items()}
+    finish.set()
     for process in processes:
         process.join(timeout=30)
     latencies = sorted((at - sent_at) * 1000 for at in seen)
@@ -181,6 +262,7 @@ def main() -> None:
         "fanout_all_seen_ms": round(latencies[-1], 1),
         "fanout_p50_ms": round(statistics.median(latencies), 1),
         "fanout_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1),
+        "fanout_cpu_seconds": {name: round(cpu_after[name] - cpu_before[name], 2) for name in groups},
     }
     print(json.dumps(report, indent=2))
     if args.json:

@@ -1,6 +1,6 @@
-import Foundation
 import Metrics
 import Replication
+import Synchronization
 
 /// Wakes the long-polling `/sync` requests of this process that a change concerns.
 ///
@@ -8,62 +8,100 @@ import Replication
 /// the database one last time, then waits; a change announced in between fires its ticket at
 /// once, so no change slips between the check and the wait. The replication streams feed
 /// ``wake(for:of:)``; Redis is only the wake-up, the data comes from PostgreSQL.
-public actor SyncNotifier {
+///
+/// The waits live behind a lock rather than in an actor: one message to a large room wakes
+/// thousands of them at once, and each woken request goes on without queueing behind the
+/// others for the notifier again.
+public final class SyncNotifier: Sendable {
     /// One registered wait.
     public struct Ticket: Sendable, Hashable {
-        fileprivate let id: UUID
+        fileprivate let id: UInt64
     }
 
     private struct Waiter {
         let userID: String
         let rooms: Set<String>
-        var fired = false
         var continuation: CheckedContinuation<Void, Never>?
     }
 
-    private var waiters: [UUID: Waiter] = [:] {
-        didSet { Self.longPolls.record(waiters.count) }
-    }
-    private var byUser: [String: Set<UUID>] = [:]
-    private var byRoom: [String: Set<UUID>] = [:]
+    /// The registered waits that have not fired, indexed by user and by room.
+    private struct Waits {
+        var nextID: UInt64 = 0
+        var waiters: [UInt64: Waiter] = [:]
+        var byUser: [String: Set<UInt64>] = [:]
+        var byRoom: [String: Set<UInt64>] = [:]
 
+        mutating func remove(_ id: UInt64) -> Waiter? {
+            guard let waiter = waiters.removeValue(forKey: id) else { return nil }
+            byUser[waiter.userID]?.remove(id)
+            if byUser[waiter.userID]?.isEmpty == true { byUser[waiter.userID] = nil }
+            for room in waiter.rooms {
+                byRoom[room]?.remove(id)
+                if byRoom[room]?.isEmpty == true { byRoom[room] = nil }
+            }
+            return waiter
+        }
+    }
+
+    private let waits = Mutex(Waits())
     private static let longPolls = Gauge(label: "trellis_sync_long_polls")
 
     public init() {}
 
-    /// The number of registered waits, for metrics.
-    public var waiting: Int { waiters.count }
+    /// The number of registered waits that have not fired.
+    public var waiting: Int { waits.withLock { $0.waiters.count } }
 
     /// Registers a wait for changes to `userID` or to any of `rooms`.
     public func register(userID: String, rooms: Set<String>) -> Ticket {
-        let id = UUID()
-        waiters[id] = Waiter(userID: userID, rooms: rooms)
-        byUser[userID, default: []].insert(id)
-        for room in rooms { byRoom[room, default: []].insert(id) }
+        let (id, count) = waits.withLock { waits in
+            let id = waits.nextID
+            waits.nextID += 1
+            waits.waiters[id] = Waiter(userID: userID, rooms: rooms)
+            waits.byUser[userID, default: []].insert(id)
+            for room in rooms { waits.byRoom[room, default: []].insert(id) }
+            return (id, waits.waiters.count)
+        }
+        Self.longPolls.record(count)
         return Ticket(id: id)
     }
 
-    /// Waits until the ticket fires or `deadline` passes (or the task is cancelled), then
-    /// forgets the ticket.
+    /// Waits until the ticket fires, `deadline` passes or the task is cancelled; the ticket is
+    /// spent afterwards.
     public func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.suspend(ticket) }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                await self.fire(ticket.id)
-            }
-            await group.next()
-            group.cancelAll()
+        guard deadline > .now else { return cancel(ticket) }
+        let timer = Task { [self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            cancel(ticket)
         }
-        remove(ticket.id)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let hasFired = waits.withLock { waits in
+                    guard waits.waiters[ticket.id] != nil else { return true }
+                    waits.waiters[ticket.id]?.continuation = continuation
+                    return false
+                }
+                if hasFired { continuation.resume() }
+            }
+        } onCancel: {
+            cancel(ticket)
+        }
+        timer.cancel()
+    }
+
+    /// Fires the ticket (if it has not fired), ending its wait or the one it would begin.
+    public func cancel(_ ticket: Ticket) {
+        fire([ticket.id])
     }
 
     /// Wakes the waits of `users` and of everyone waiting on `rooms`.
     public func wake(users: [String] = [], rooms: [String] = []) {
-        var ids: Set<UUID> = []
-        for user in users { ids.formUnion(byUser[user] ?? []) }
-        for room in rooms { ids.formUnion(byRoom[room] ?? []) }
-        for id in ids { fire(id) }
+        let ids = waits.withLock { waits in
+            var ids: Set<UInt64> = []
+            for user in users { ids.formUnion(waits.byUser[user] ?? []) }
+            for room in rooms { ids.formUnion(waits.byRoom[room] ?? []) }
+            return ids
+        }
+        fire(ids)
     }
 
     /// Wakes the waits an entry of a replication stream concerns: an event's room (and, for a
@@ -83,38 +121,13 @@ public actor SyncNotifier {
         }
     }
 
-    private func suspend(_ ticket: Ticket) async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                guard var waiter = waiters[ticket.id], !waiter.fired else {
-                    continuation.resume()
-                    return
-                }
-                waiter.continuation = continuation
-                waiters[ticket.id] = waiter
-            }
-        } onCancel: {
-            Task { await self.fire(ticket.id) }
+    /// Forgets the waits and resumes those already waiting, outside the lock.
+    private func fire(_ ids: some Sequence<UInt64>) {
+        let (fired, count) = waits.withLock { waits in
+            (ids.compactMap { waits.remove($0) }, waits.waiters.count)
         }
-    }
-
-    private func fire(_ id: UUID) {
-        guard var waiter = waiters[id] else { return }
-        waiter.fired = true
-        let continuation = waiter.continuation
-        waiter.continuation = nil
-        waiters[id] = waiter
-        continuation?.resume()
-    }
-
-    private func remove(_ id: UUID) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.continuation?.resume()
-        byUser[waiter.userID]?.remove(id)
-        if byUser[waiter.userID]?.isEmpty == true { byUser[waiter.userID] = nil }
-        for room in waiter.rooms {
-            byRoom[room]?.remove(id)
-            if byRoom[room]?.isEmpty == true { byRoom[room] = nil }
-        }
+        guard !fired.isEmpty else { return }
+        Self.longPolls.record(count)
+        for waiter in fired { waiter.continuation?.resume() }
     }
 }

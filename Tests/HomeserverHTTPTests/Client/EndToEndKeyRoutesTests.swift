@@ -142,7 +142,7 @@ struct EndToEndKeyRoutesTests {
             // Deleting a device (here by logging out) wakes a long-poll with the change.
             async let woken = api.call(.get, "\(Self.sync)?since=\(afterUpload)&timeout=300000", token: alice.token)
             try await eventually(within: .seconds(10)) {
-                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+                guard api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
             }
             let (_, login) = try await api.call(.post, "/_matrix/client/v3/login", body: [
                 "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "bob"],

@@ -62,7 +62,7 @@ struct SyncRoutesTests {
             // Waits longer than the test may run: only the wake-up can answer it in time.
             async let polled = api.call(.get, "\(Self.sync)?since=\(token)&timeout=300000", token: alice)
             try await eventually(within: .seconds(10)) {
-                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+                guard api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
             }
             _ = try await api.send("after", in: roomID, token: alice)
             let (status, woken) = try await polled

@@ -50,7 +50,7 @@ struct ToDeviceAndTypingSyncTests {
             let latest = try #require(acknowledged["next_batch"]?.stringValue)
             async let polled = api.call(.get, "\(Self.sync)?since=\(latest)&timeout=300000", token: bob.token)
             try await eventually(within: .seconds(10)) {
-                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+                guard api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
             }
             #expect(try await api.call(.put, "/_matrix/client/v3/sendToDevice/m.test/txn2", token: alice.token,
                                        body: ["messages": .object([bob.userID: ["*": ["n": 2]]])]).status == 200)
@@ -97,15 +97,16 @@ struct ToDeviceAndTypingSyncTests {
             #expect(Self.typingUsers(unchanged, roomID) == nil)
             async let stopped = api.call(.get, "\(Self.sync)?since=\(typingToken)&timeout=300000", token: bob.token)
             try await eventually(within: .seconds(10)) {
-                guard await api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
+                guard api.syncNotifier.waiting == 1 else { throw LongPollNotWaiting() }
             }
             #expect(try await api.call(.put, typingPath, token: alice.token, body: ["typing": false]).status == 200)
             let stoppedResponse = try await stopped.json
             #expect(Self.typingUsers(stoppedResponse, roomID) == [])
 
-            // A short timeout ends typing by itself: the expiry wakes the long-poll.
+            // A short timeout ends typing by itself: the expiry wakes the long-poll. (Long enough
+            // for the next sync to see the typing first on a loaded machine.)
             let afterStop = try #require(stoppedResponse["next_batch"]?.stringValue)
-            #expect(try await api.call(.put, typingPath, token: alice.token, body: ["typing": true, "timeout": 200])
+            #expect(try await api.call(.put, typingPath, token: alice.token, body: ["typing": true, "timeout": 2000])
                 .status == 200)
             let (_, brief) = try await api.call(.get, "\(Self.sync)?since=\(afterStop)", token: bob.token)
             #expect(Self.typingUsers(brief, roomID) == [alice.userID])
