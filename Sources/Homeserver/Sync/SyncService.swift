@@ -180,9 +180,10 @@ public struct SyncService: Sendable {
         let from = since?.positions ?? StreamPositions(all: -1)
         let allMemberships = try await memberships.value(for: userID)
         // Each joined room with events in the range, and whether any of them changed a membership:
-        // read once for the long-polls a change wakes together.
+        // read once for the long-polls a change wakes together. An initial sync shows every
+        // joined room in full anyway, so it does not read its rooms' whole histories for this.
         let allJoinedIDs = allMemberships.filter { $0.membership == Membership.join }.map(\.roomID)
-        let withEvents = try await sharedRoomChanges.value(
+        let withEvents = since == nil ? [:] : try await sharedRoomChanges.value(
             for: RoomChangesKey(rooms: allJoinedIDs, after: from.events, upTo: now.events)
         ) { try await store.roomsWithEvents(allJoinedIDs, after: from.events, upTo: now.events) }
         let device = try await devices.update(
