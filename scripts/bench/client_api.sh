@@ -13,6 +13,8 @@
 #   REPLICAS_CLIENT_API  client-api replicas (default 1)
 #   REPL_TAX=1        also measure the replication tax with ../shared/bench/repl_tax.py
 #   BENCH_BUILD_FLAGS extra `swift build` flags, e.g. --scratch-path .build-release
+#   IDLE_SYNCS=N      also hold N long-polls on the sync worker and time one message's fan-out to
+#                     all of them (scripts/bench/idle_syncs.py; N=10000 needs `ulimit -n` ≥ 20000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -89,6 +91,14 @@ if [ "${REPL_TAX:-0}" = 1 ]; then
     log "replication tax: $named"
     "$PYTHON" "$SHARED_BENCH/repl_tax.py" --base-url "http://127.0.0.1:$HTTP_PORT" --pids "$named" \
         --rates 20,40 --seconds 30 --idle 20 --json "$OUT/trellis-repl-tax.json"
+fi
+if [ -n "${IDLE_SYNCS:-}" ]; then
+    read -r _ _ sync_port sync_metrics < <(grep '^sync-1 ' "$RUN_DIR/workers")
+    log "idle long-polls: $IDLE_SYNCS"
+    "$PYTHON" scripts/bench/idle_syncs.py --api "http://127.0.0.1:$HTTP_PORT" --sync "http://127.0.0.1:$sync_port" \
+        --metrics "http://127.0.0.1:$sync_metrics" --sync-pid "$(cat "$RUN_DIR/pids/sync-1.pid")" \
+        --psql "psql -h 127.0.0.1 -p $PG_PORT -U postgres -d trellis_bench" --users "$IDLE_SYNCS" \
+        --json "$OUT/trellis-idle-syncs-$IDLE_SYNCS.json"
 fi
 cleanup
 trap - EXIT
