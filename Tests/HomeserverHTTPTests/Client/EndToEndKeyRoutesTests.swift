@@ -103,7 +103,9 @@ struct EndToEndKeyRoutesTests {
                 ("query", ["device_keys": ["not a user": []]], "M_INVALID_PARAM"),
                 ("query", ["device_keys": .object([alice.userID: "all"])], "M_INVALID_PARAM"),
                 ("query", [:], "M_MISSING_PARAM"),
+                ("query", ["device_keys": [:], "timeout": [:]], "M_BAD_JSON"),
                 ("claim", [:], "M_MISSING_PARAM"),
+                ("claim", ["one_time_keys": [:], "timeout": "soon"], "M_BAD_JSON"),
                 ("claim", ["one_time_keys": .object([alice.userID: .object([alice.deviceID: 1])])], "M_INVALID_PARAM"),
             ]
             for (endpoint, body, errcode) in cases {
