@@ -56,6 +56,37 @@ struct PushRuleEvaluatorTests {
         #expect(Self.decision(Self.message("@room lunch", ["m.mentions": [:]]), senderLevel: 50) == Self.notify)
     }
 
+    @Test("many members at once get exactly the decisions each would get alone")
+    func decisionsForManyMembers() throws {
+        let names = ["bob", "carol", "dave", "erin"]
+        let members = try names.map { name in
+            (ruleset: PushRuleset.predefined(for: try UserID(parsing: "@\(name):example.org")),
+             displayName: name == "dave" ? "Captain" : nil as String?)
+        }
+        let events: [JSONObject] = [
+            Self.message("carol, ask the captain"),
+            Self.message("hi", ["m.mentions": ["user_ids": ["@erin:example.org"]]]),
+            Self.message("plain"),
+            ["type": "m.room.member", "state_key": "@bob:example.org", "content": ["membership": "invite"]],
+        ]
+        var decisions: [[PushDecision]] = []
+        for var event in events {
+            event["room_id"] = "!room:example.org"
+            event["sender"] = "@alice:example.org"
+            let evaluator = PushRuleEvaluator(
+                event: event, context: PushRoomContext(memberCount: 5, senderPowerLevel: 0, notificationPowerLevels: [:])
+            )
+            let alone = members.map { evaluator.decision(for: $0.ruleset, displayName: $0.displayName) }
+            decisions.append(evaluator.decisions(for: members))
+            #expect(decisions.last == alone)
+        }
+        // Mentions by name, display name and m.mentions reach only their member; the invite only bob.
+        #expect(decisions[0].map { $0.highlight } == [false, true, true, false])
+        #expect(decisions[1].map { $0.highlight } == [false, false, false, true])
+        #expect(decisions[2] == Array(repeating: Self.notify, count: 4))
+        #expect(decisions[3].map { $0.notify } == [true, false, false, false])
+    }
+
     @Test("globs match whole values; body patterns match whole words")
     func globs() {
         #expect(PushRuleEvaluator.glob("m.*", matches: "m.room.message"))

@@ -33,11 +33,11 @@ struct NotificationRecipients {
             senderPowerLevel: RoomPowerLevels.level(of: sender, in: state, rules: rules),
             notificationPowerLevels: RoomPowerLevels.notificationLevels(in: state)
         )
-        let evaluator = PushRuleEvaluator(event: event.json, context: context)
-        return members.compactMap { member in
-            guard member.userID != sender else { return nil }
-            let decision = evaluator.decision(for: member.rules, displayName: member.displayName)
-            return decision.notify ? (member.userID, decision.highlight) : nil
+        let recipients = members.filter { $0.userID != sender }
+        let decisions = PushRuleEvaluator(event: event.json, context: context)
+            .decisions(for: recipients.map { ($0.rules, $0.displayName) })
+        return zip(recipients, decisions).compactMap { member, decision in
+            decision.notify ? (member.userID, decision.highlight) : nil
         }
     }
 }

@@ -57,11 +57,26 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The decision of `ruleset`, one user's rules (the user's display name in the room is `displayName`).
     public func decision(for ruleset: PushRuleset, displayName: String?) -> PushDecision {
+        var outcomes: [PushCondition: Bool] = [:]
+        return decision(for: ruleset, displayName: displayName, outcomes: &outcomes)
+    }
+
+    /// The decisions of many users' rules, in order. A condition that does not depend on the
+    /// user (all but `contains_display_name`) is evaluated once for all of them: in a large room
+    /// most members' rules ask the same questions of the event.
+    public func decisions(for recipients: [(ruleset: PushRuleset, displayName: String?)]) -> [PushDecision] {
+        var outcomes: [PushCondition: Bool] = [:]
+        return recipients.map { decision(for: $0.ruleset, displayName: $0.displayName, outcomes: &outcomes) }
+    }
+
+    /// `outcomes` holds the results of the user-independent conditions evaluated so far.
+    private func decision(for ruleset: PushRuleset, displayName: String?, outcomes: inout [PushCondition: Bool])
+        -> PushDecision {
         let hasMentions = event["content"]?["m.mentions"] != nil
         for kind in PushRuleKind.allCases {
             for rule in ruleset[kind] where rule.enabled
                 && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID))
-                && matches(rule, of: kind, displayName: displayName) {
+                && matches(rule, of: kind, displayName: displayName, outcomes: &outcomes) {
                 return Self.decision(of: rule.actions)
             }
         }
@@ -84,18 +99,31 @@ public struct PushRuleEvaluator: Sendable {
         return decision
     }
 
-    private func matches(_ rule: PushRule, of kind: PushRuleKind, displayName: String?) -> Bool {
+    private func matches(_ rule: PushRule, of kind: PushRuleKind, displayName: String?,
+                         outcomes: inout [PushCondition: Bool]) -> Bool {
         switch kind {
         case .override, .underride:
-            return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName) }
+            return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName, outcomes: &outcomes) }
         case .content:
-            guard let pattern = rule.pattern, let body else { return false }
-            return Self.containsWord(matching: pattern.lowercased(), in: body)
+            // A content rule's pattern is an `event_match` on the body, words matched whole.
+            guard let pattern = rule.pattern else { return false }
+            return holds(.eventMatch(key: "content.body", pattern: pattern), displayName: displayName,
+                         outcomes: &outcomes)
         case .room:
             return event["room_id"]?.stringValue == rule.ruleID
         case .sender:
             return event["sender"]?.stringValue == rule.ruleID
         }
+    }
+
+    /// Whether the condition holds; remembered in `outcomes` unless it depends on the user.
+    private func holds(_ condition: PushCondition, displayName: String?, outcomes: inout [PushCondition: Bool])
+        -> Bool {
+        if condition == .containsDisplayName { return holds(condition, displayName: displayName) }
+        if let known = outcomes[condition] { return known }
+        let outcome = holds(condition, displayName: nil)
+        outcomes[condition] = outcome
+        return outcome
     }
 
     private func holds(_ condition: PushCondition, displayName: String?) -> Bool {
