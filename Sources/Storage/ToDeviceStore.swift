@@ -33,6 +33,9 @@ public struct ToDeviceRead: Hashable, Sendable {
         self.after = after
         self.upTo = upTo
     }
+
+    /// Before the device's first sync past a message, there is nothing to acknowledge or read.
+    public var isIdle: Bool { after <= 0 && upTo <= after }
 }
 
 /// Messages sent to devices, each at a position of the to-device stream (``StreamHead/toDevice``),
@@ -92,8 +95,7 @@ public struct ToDeviceStore: Sendable {
     /// reads that found nothing are absent.
     public func acknowledgeAndRead(_ reads: [ToDeviceRead], limit: Int) async throws
         -> [ToDeviceRead: [QueuedDeviceMessage]] {
-        // Before the device's first sync past a message, there is nothing to acknowledge or read.
-        let reads = reads.filter { $0.after > 0 || $0.upTo > $0.after }
+        let reads = reads.filter { !$0.isIdle }
         guard !reads.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """

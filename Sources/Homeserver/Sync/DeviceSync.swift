@@ -39,9 +39,8 @@ struct DeviceSync: Sendable {
     ) async throws -> Update {
         let userID = requester.userID.description
         let device = UserDevice(userID: userID, deviceID: requester.deviceID)
-        let messages = try await queues.value(
-            for: ToDeviceRead(device: device, after: since?.positions.toDevice ?? 0, upTo: now.toDevice)
-        )
+        let queueRead = ToDeviceRead(device: device, after: since?.positions.toDevice ?? 0, upTo: now.toDevice)
+        let messages = queueRead.isIdle ? [] : try await queues.value(for: queueRead)
         let isPartial = messages.count == ToDeviceService.deliveryLimit
         let (changed, left) = if let since {
             try await tracker.changes(for: userID, memberships: memberships, from: since.positions, to: now,

@@ -152,17 +152,13 @@ public struct SyncService: Sendable {
         guard since != nil, timeout > .zero else { return result }
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             let ticket = notifier.register(userID: userID, rooms: joinedRooms)
+            // Spent by the wait; this is for a check that throws before it.
+            defer { notifier.cancel(ticket) }
             // Checked after registering: a change committed from here on also wakes the ticket.
             let typingPosition = await typing.position(orElse: result.nextBatch.typing)
             let presencePosition = await presence.position(orElse: result.nextBatch.presence)
-            let changed: Bool
-            do {
-                changed = try await store.currentPositions() != result.nextBatch.positions
-                    || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
-            } catch {
-                notifier.cancel(ticket)
-                throw error
-            }
+            let changed = try await store.currentPositions() != result.nextBatch.positions
+                || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
             await notifier.wait(ticket, until: changed ? .now : deadline)
             (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
                                                       fullState: fullState)
