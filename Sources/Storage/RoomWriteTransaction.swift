@@ -113,13 +113,12 @@ public struct RoomWriteTransaction: Sendable {
         precondition(roomIDs.contains(roomID), "members read outside the room's lock")
         let rows = try await connection.query(
             """
-            SELECT c.state_key, (e.json::json -> 'content' -> 'displayname')::text
-            FROM current_state_events AS c JOIN events AS e USING (event_id)
-            WHERE c.room_id = \(roomID) AND c.type = 'm.room.member' AND c.membership = 'join'
+            SELECT state_key, display_name_json FROM current_state_events
+            WHERE room_id = \(roomID) AND type = 'm.room.member' AND membership = 'join'
             """,
             logger: store.database.queryLogger("select_joined_members_for_push")
         )
-        // The display name comes as JSON text: `->>` (and jsonb) cannot hold the `\u0000` a
+        // The display name is stored as JSON text: TEXT (and jsonb) cannot hold the `\u0000` a
         // name may contain, and one such member would fail every event of the room.
         var members: [(userID: String, displayName: String?)] = []
         for try await (userID, displayName) in rows.decode((String, String?).self) {
@@ -313,14 +312,16 @@ struct AppendLocalEvents: PostgresPreparedStatement {
             INSERT INTO event_to_state_groups (event_id, state_group)
             SELECT event_id, state_group FROM batch WHERE state_group > 0
         ), state AS (
-            INSERT INTO current_state_events (room_id, type, state_key, event_id, membership)
+            INSERT INTO current_state_events (room_id, type, state_key, event_id, membership, display_name_json)
             SELECT DISTINCT ON (b.room_id, s.type, s.state_key) b.room_id, s.type, s.state_key, s.event_id,
-                   NULLIF(s.membership, '')
+                   NULLIF(s.membership, ''),
+                   CASE WHEN s.type = 'm.room.member' THEN (b.json::json -> 'content' -> 'displayname')::text END
             FROM unnest($14::text[], $15::text[], $16::text[], $17::text[]) AS s(event_id, type, state_key, membership)
             JOIN batch AS b USING (event_id)
             ORDER BY b.room_id, s.type, s.state_key, b.ordinal DESC
             ON CONFLICT (room_id, type, state_key)
-            DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership
+            DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership,
+                          display_name_json = EXCLUDED.display_name_json
         ), room_state AS (
             UPDATE rooms SET state_group = g.state_group
             FROM unnest($18::text[], $19::bigint[]) AS g(room_id, state_group)
