@@ -234,18 +234,19 @@ def main() -> None:
         time.sleep(0.2)
     rss_during = rss_mib(args.sync_pid)
 
-    async def send() -> float:
+    async def send() -> tuple[float, float]:
+        """Sends the probe; returns when it was sent and when the send was answered."""
         async with aiohttp.ClientSession() as session:
             sent_at = time.time()
             await request(session, "PUT", f"{args.api.rstrip('/')}/_matrix/client/v3/rooms/{room}/send/m.room.message/"
                           f"{marker}", sender[1], {"msgtype": "m.text", "body": "fan-out probe", "bench_marker": marker})
-            return sent_at
+            return sent_at, time.time()
 
     # Where the fan-out's CPU time goes: the sync worker, PostgreSQL, the client processes.
     groups = {"sync_worker": [args.sync_pid], "postgres": postgres_pids(),
               "clients": [process.pid for process in processes]}
     cpu_before = {name: cpu_seconds(pids) for name, pids in groups.items()}
-    sent_at = asyncio.run(send())
+    sent_at, answered_at = asyncio.run(send())
     seen = [at for _ in processes for at in results.get(timeout=120)]
     cpu_after = {name: cpu_seconds(pids) for name, pids in groups.items()}
     finish.set()
@@ -259,6 +260,8 @@ def main() -> None:
         "server_rss_during_mib": rss_during,
         "server_rss_after_fanout_mib": rss_mib(args.sync_pid),
         "rss_per_long_poll_kib": round((rss_during - rss_before) * 1024 / args.users, 1),
+        "send_answered_ms": round((answered_at - sent_at) * 1000, 1),
+        "fanout_first_seen_ms": round(latencies[0], 1),
         "fanout_all_seen_ms": round(latencies[-1], 1),
         "fanout_p50_ms": round(statistics.median(latencies), 1),
         "fanout_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1),
