@@ -33,11 +33,23 @@ public struct StreamPositions: Sendable, Equatable {
     }
 }
 
-/// A user's current membership of one room, with the position of the event that set it.
+/// A user's current membership of one room, with the event that set it.
+///
+/// The event itself is not read with the memberships: a sync needs it only for the few
+/// memberships that changed in its range, and a user may be in thousands of rooms.
 public struct RoomMembership: Sendable, Equatable {
     public var roomID: String
     public var membership: String
-    public var event: PersistedEvent
+    public var eventID: String
+    /// The membership event's position in the events stream.
+    public var streamPosition: Int64
+
+    public init(roomID: String, membership: String, eventID: String, streamPosition: Int64) {
+        self.roomID = roomID
+        self.membership = membership
+        self.eventID = eventID
+        self.streamPosition = streamPosition
+    }
 }
 
 /// A user and a room, as a key of per-user room data read for many users at once.
@@ -106,31 +118,30 @@ public struct SyncStore: Sendable {
         return positions
     }
 
-    /// Every room the user has a current membership of (any membership), with its event.
+    /// Every room the user has a current membership of (any membership), in room order.
     public func memberships(of userID: String) async throws -> [RoomMembership] {
         try await memberships(of: [userID])[userID] ?? []
     }
 
-    /// Every room each of `userIDs` has a current membership of (any membership), with its
-    /// event, in room order; users with none are absent.
+    /// Every room each of `userIDs` has a current membership of (any membership), in room order;
+    /// users with none are absent.
     public func memberships(of userIDs: [String]) async throws -> [String: [RoomMembership]] {
         guard !userIDs.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
-            SELECT c.membership, \(unescaped: PersistedEvent.columns)
-            FROM current_state_events AS c JOIN events USING (event_id)
+            SELECT c.state_key, c.room_id, c.membership, c.event_id, e.stream_ordering
+            FROM current_state_events AS c JOIN events AS e USING (event_id)
             WHERE c.type = 'm.room.member' AND c.state_key = ANY(\(userIDs)::text[])
             ORDER BY c.room_id
             """,
             logger: database.queryLogger("select_memberships_of_users")
         )
         var memberships: [String: [RoomMembership]] = [:]
-        for try await row in rows {
-            let cells = row.makeRandomAccess()
-            // An inner join: the event is always there.
-            guard let event = try PersistedEvent(cells, from: 1), let userID = event.stateKey else { continue }
+        for try await (userID, roomID, membership, eventID, position) in rows.decode(
+            (String, String, String?, String, Int64).self
+        ) {
             memberships[userID, default: []].append(
-                RoomMembership(roomID: event.roomID, membership: try cells[0].decode(String?.self) ?? "", event: event)
+                RoomMembership(roomID: roomID, membership: membership ?? "", eventID: eventID, streamPosition: position)
             )
         }
         return memberships

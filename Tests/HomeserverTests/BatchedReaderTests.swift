@@ -5,16 +5,25 @@ import Testing
 struct BatchedReaderTests {
     struct ReadFailed: Error {}
 
-    /// Holds the first read until the test opens it, and records every read's keys.
+    /// Holds the first read (or every read, with `holdsEveryRead`) until the test opens the gate,
+    /// and records every read's keys and how many reads ran at once.
     actor Recorder {
         var batches: [Set<Int>] = []
-        var gate: CheckedContinuation<Void, Never>?
+        var gates: [CheckedContinuation<Void, Never>] = []
         var isGateOpen = false
         var failNext = false
+        var running = 0
+        var mostRunning = 0
+        let holdsEveryRead: Bool
+
+        init(holdsEveryRead: Bool = false) { self.holdsEveryRead = holdsEveryRead }
 
         func read(_ keys: [Int]) async throws -> [Int: String] {
             batches.append(Set(keys))
-            if batches.count == 1 && !isGateOpen { await withCheckedContinuation { gate = $0 } }
+            running += 1
+            mostRunning = max(mostRunning, running)
+            defer { running -= 1 }
+            if (batches.count == 1 || holdsEveryRead) && !isGateOpen { await withCheckedContinuation { gates.append($0) } }
             if failNext {
                 failNext = false
                 throw ReadFailed()
@@ -23,10 +32,13 @@ struct BatchedReaderTests {
             return Dictionary(uniqueKeysWithValues: keys.filter { $0 % 2 == 0 }.map { ($0, "v\($0)") })
         }
 
+        /// How many keys the reads so far took.
+        var keysRead: Int { batches.map(\.count).reduce(0, +) }
+
         func open() {
             isGateOpen = true
-            gate?.resume()
-            gate = nil
+            for gate in gates { gate.resume() }
+            gates = []
         }
 
         func failNextRead() { failNext = true }
@@ -35,13 +47,15 @@ struct BatchedReaderTests {
     @Test("keys asked while a read runs are read together by the next read, each caller gets its key's value")
     func batchesWhileReading() async throws {
         let recorder = Recorder()
-        let reader = BatchedReader<Int, String>(absent: "none") { try await recorder.read($0) }
+        let reader = BatchedReader<Int, String>(absent: "none", maximumConcurrentReads: 1) {
+            try await recorder.read($0)
+        }
         async let first = reader.value(for: 0)
         while await recorder.batches.isEmpty { await Task.yield() }
         let values = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             // 1…50, each asked twice: fifty distinct keys.
             for key in Array(1...50) + Array(1...50) { group.addTask { (key, try await reader.value(for: key)) } }
-            while await reader.waitingKeys < 50 { await Task.yield() }
+            while reader.waitingKeys < 50 { await Task.yield() }
             await recorder.open()
             var values: [(Int, String)] = []
             for try await value in group { values.append(value) }
@@ -51,7 +65,7 @@ struct BatchedReaderTests {
         #expect(values.count == 100)
         for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
         #expect(await recorder.batches == [[0], Set(1...50)])
-        #expect(await reader.waitingKeys == 0)
+        #expect(reader.waitingKeys == 0)
     }
 
     @Test("a failed read fails every caller of its batch, and the next read is a new one")
@@ -63,5 +77,32 @@ struct BatchedReaderTests {
         await #expect(throws: ReadFailed.self) { try await reader.value(for: 2) }
         #expect(try await reader.value(for: 2) == "v2")
         #expect(await recorder.batches == [[2], [2]])
+    }
+
+    @Test("a burst is read in batches of at most maximumBatch keys, at most maximumConcurrentReads at once")
+    func boundedBatchesAndReads() async throws {
+        let recorder = Recorder(holdsEveryRead: true)
+        let reader = BatchedReader<Int, String>(absent: "none", maximumBatch: 10, maximumConcurrentReads: 2) {
+            try await recorder.read($0)
+        }
+        let values = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for key in 0..<25 { group.addTask { (key, try await reader.value(for: key)) } }
+            // Two reads hold their keys; every other key waits for a reader to come free.
+            while true {
+                let (running, keysRead) = (await recorder.running, await recorder.keysRead)
+                if running == 2 && keysRead + reader.waitingKeys == 25 { break }
+                await Task.yield()
+            }
+            await recorder.open()
+            var values: [(Int, String)] = []
+            for try await value in group { values.append(value) }
+            return values
+        }
+        for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
+        let batches = await recorder.batches
+        #expect(batches.allSatisfy { $0.count <= 10 })
+        #expect(batches.map(\.count).reduce(0, +) == 25)
+        #expect(batches.reduce(into: Set<Int>()) { $0.formUnion($1) } == Set(0..<25))
+        #expect(await recorder.mostRunning == 2)
     }
 }

@@ -23,7 +23,7 @@ public struct DeviceListTracker: Sendable {
         roomsWithMembershipChanges: Set<String>? = nil
     ) async throws -> (changed: Set<String>, left: Set<String>) {
         var changed = try await store.deviceListChanges(for: userID, after: from.deviceLists, upTo: to.deviceLists)
-        let movedInRange = memberships.filter { $0.event.streamPosition > from.events }
+        let movedInRange = memberships.filter { $0.streamPosition > from.events }
         let joined = memberships.filter { membership in
             membership.membership == Membership.join && roomsWithMembershipChanges?.contains(membership.roomID) ?? true
         }.map(\.roomID)

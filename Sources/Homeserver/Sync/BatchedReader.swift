@@ -1,40 +1,71 @@
-/// Reads many keys in one round trip: the keys that callers ask for while a read is running are
+import Synchronization
+
+/// Reads many keys in one round trip: the keys that callers ask for while reads are running are
 /// gathered and read together by the next one.
 ///
 /// When a message wakes thousands of long-polls at once, each needs its own user's memberships,
 /// key counts and unread counts. Asked one by one, that is thousands of queries; through a
-/// batched reader it is a handful, each for every key asked in the meantime. A caller alone
+/// batched reader it is a handful, each for the keys asked in the meantime. A caller alone
 /// waits for nothing but its own read, so a quiet server answers as fast as before.
-actor BatchedReader<Key: Hashable & Sendable, Value: Sendable> {
+///
+/// A read takes at most ``maximumBatch`` keys and at most ``maximumConcurrentReads`` run at
+/// once, so that a burst flows through in a pipeline: the first callers go on with their
+/// values while the database reads for the later ones, instead of every caller waiting for one
+/// read of them all. The waiting keys live behind a lock rather than in an actor, so that a
+/// burst of callers does not queue on one executor just to hand over its keys.
+final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Reads the values of the keys; a key missing from the answer gets `absent`.
     private let read: @Sendable ([Key]) async throws -> [Key: Value]
     private let absent: Value
-    private var waiting: [Key: [CheckedContinuation<Value, any Error>]] = [:]
-    private var isReading = false
+    let maximumBatch: Int
+    let maximumConcurrentReads: Int
+    private let state = Mutex(State())
 
-    init(absent: Value, read: @escaping @Sendable ([Key]) async throws -> [Key: Value]) {
-        self.absent = absent
-        self.read = read
-    }
+    /// The keys waiting for a read, in the order they were first asked for, and the reads running.
+    private struct State {
+        var waiting: [Key: [CheckedContinuation<Value, any Error>]] = [:]
+        var order: [Key] = []
+        var readsRunning = 0
 
-    /// How many distinct keys wait for the next read.
-    var waitingKeys: Int { waiting.count }
-
-    /// The value of `key`, from the next read.
-    func value(for key: Key) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            waiting[key, default: []].append(continuation)
-            guard !isReading else { return }
-            isReading = true
-            Task { await readWhileWaiting() }
+        /// Takes up to `limit` of the longest-waiting keys and their callers.
+        mutating func takeBatch(limit: Int) -> [Key: [CheckedContinuation<Value, any Error>]] {
+            let keys = order.prefix(limit)
+            order.removeFirst(keys.count)
+            return Dictionary(uniqueKeysWithValues: keys.map { ($0, waiting.removeValue(forKey: $0) ?? []) })
         }
     }
 
-    /// Reads the waiting keys, and again for the keys asked for during that read, until none wait.
+    init(
+        absent: Value, maximumBatch: Int = 500, maximumConcurrentReads: Int = 4,
+        read: @escaping @Sendable ([Key]) async throws -> [Key: Value]
+    ) {
+        precondition(maximumBatch > 0 && maximumConcurrentReads > 0)
+        self.absent = absent
+        self.maximumBatch = maximumBatch
+        self.maximumConcurrentReads = maximumConcurrentReads
+        self.read = read
+    }
+
+    /// How many distinct keys wait for a read.
+    var waitingKeys: Int { state.withLock { $0.waiting.count } }
+
+    /// The value of `key`, from the next read that takes it.
+    func value(for key: Key) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let startsReading = state.withLock { state in
+                if state.waiting[key] == nil { state.order.append(key) }
+                state.waiting[key, default: []].append(continuation)
+                guard state.readsRunning < maximumConcurrentReads else { return false }
+                state.readsRunning += 1
+                return true
+            }
+            if startsReading { Task { await readWhileWaiting() } }
+        }
+    }
+
+    /// Reads batches of the waiting keys until none wait.
     private func readWhileWaiting() async {
-        while !waiting.isEmpty {
-            let batch = waiting
-            waiting = [:]
+        while let batch = nextBatch() {
             do {
                 let values = try await read(Array(batch.keys))
                 for (key, continuations) in batch {
@@ -45,6 +76,16 @@ actor BatchedReader<Key: Hashable & Sendable, Value: Sendable> {
                 for continuation in batch.values.joined() { continuation.resume(throwing: error) }
             }
         }
-        isReading = false
+    }
+
+    /// The next batch to read, or `nil` (and one reader fewer) when no key waits.
+    private func nextBatch() -> [Key: [CheckedContinuation<Value, any Error>]]? {
+        state.withLock { state in
+            guard !state.order.isEmpty else {
+                state.readsRunning -= 1
+                return nil
+            }
+            return state.takeBatch(limit: maximumBatch)
+        }
     }
 }

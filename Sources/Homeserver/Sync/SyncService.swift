@@ -231,7 +231,7 @@ public struct SyncService: Sendable {
             by: \.roomID
         )
         @Sendable func isNew(_ membership: RoomMembership) -> Bool {
-            since == nil || fullState || membership.event.streamPosition > from.events
+            since == nil || fullState || membership.streamPosition > from.events
         }
         let changedRooms = joined.filter { membership in
             isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
@@ -253,32 +253,37 @@ public struct SyncService: Sendable {
             return room
         }
 
-        for membership in memberships where membership.event.streamPosition > from.events {
+        // Invites, knocks and leaves to show: those in the range, and an initial sync's leaves if asked.
+        let shown = memberships.filter { membership in
+            switch membership.membership {
+            case Membership.invite, Membership.knock: membership.streamPosition > from.events
+            case Membership.leave, Membership.ban:
+                since == nil ? filter.includeLeave : membership.streamPosition > from.events
+            default: false
+            }
+        }
+        let events = shown.isEmpty ? [:] : try await rooms.events(shown.map(\.eventID))
+        for membership in shown {
+            guard let event = events[membership.eventID] else { continue }
             switch membership.membership {
             case Membership.invite:
                 result.invited.append(StrippedRoom(roomID: membership.roomID,
-                                                   strippedState: try await strippedState(of: membership)))
+                                                   strippedState: try await strippedState(of: event)))
             case Membership.knock:
                 result.knocked.append(StrippedRoom(roomID: membership.roomID,
-                                                   strippedState: try await strippedState(of: membership)))
+                                                   strippedState: try await strippedState(of: event)))
             default:
-                break
+                guard try await store.wasJoined(userID, to: membership.roomID) else {
+                    // Someone who never joined (a rejected invite or knock) sees only their membership.
+                    result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [event], limited: false,
+                                                  previousBatch: event.streamPosition - 1, state: [], accountData: [],
+                                                  receipts: [], summary: nil, typing: nil, unread: nil))
+                    continue
+                }
+                result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
+                                                      upTo: event.streamPosition, userID: userID,
+                                                      filter: filter, isPresent: false))
             }
-        }
-
-        for membership in memberships where [Membership.leave, Membership.ban].contains(membership.membership) {
-            let leftInRange = since != nil && membership.event.streamPosition > from.events
-            guard leftInRange || (since == nil && filter.includeLeave) else { continue }
-            // Someone who never joined (a rejected invite or knock) sees only their membership.
-            guard try await store.wasJoined(userID, to: membership.roomID) else {
-                result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [membership.event], limited: false,
-                                              previousBatch: membership.event.streamPosition - 1, state: [],
-                                              accountData: [], receipts: [], summary: nil, typing: nil, unread: nil))
-                continue
-            }
-            result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
-                                                  upTo: membership.event.streamPosition, userID: userID,
-                                                  filter: filter, isPresent: false))
         }
         return (result, Set(joinedIDs))
     }
@@ -335,7 +340,9 @@ public struct SyncService: Sendable {
     private func concurrentlyInOrder<Element: Sendable, Transformed: Sendable>(
         _ elements: [Element], _ transform: @escaping @Sendable (Element) async throws -> Transformed
     ) async throws -> [Transformed] {
-        try await withThrowingTaskGroup(of: (Int, Transformed).self) { group in
+        // Most woken long-polls have one room to show: no child task for it.
+        if elements.count == 1 { return [try await transform(elements[0])] }
+        return try await withThrowingTaskGroup(of: (Int, Transformed).self) { group in
             var results = [Transformed?](repeating: nil, count: elements.count)
             var next = 0
             func startNext() {
@@ -354,10 +361,10 @@ public struct SyncService: Sendable {
     }
 
     /// The room's current state of the stripped types, then the invite or knock event.
-    private func strippedState(of invite: RoomMembership) async throws -> [PersistedEvent] {
+    private func strippedState(of invite: PersistedEvent) async throws -> [PersistedEvent] {
         let state = try await rooms.currentStateEvents(of: invite.roomID)
             .filter { Self.strippedStateTypes.contains($0.type) }
             .sorted { $0.streamPosition < $1.streamPosition }
-        return state + [invite.event]
+        return state + [invite]
     }
 }

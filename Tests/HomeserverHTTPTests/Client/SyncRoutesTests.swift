@@ -119,6 +119,19 @@ struct SyncRoutesTests {
             let leftTimeline = left["rooms"]?["leave"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
             #expect(leftTimeline.compactMap { $0["content"]?["body"]?.stringValue } == ["while bob is here"])
             #expect(leftTimeline.last?["content"]?["membership"] == "leave")
+
+            // Someone who rejects an invite never joined: they see their leave and nothing of the room.
+            let carol = try await api.register("carol")
+            let (_, carolInitial) = try await api.call(.get, Self.sync, token: carol)
+            let carolToken = try #require(carolInitial["next_batch"]?.stringValue)
+            #expect(try await api.call(.post, "\(room)/invite", token: alice, body: ["user_id": "@carol:test.local"])
+                .status == 200)
+            #expect(try await api.call(.post, "\(room)/leave", token: carol, body: [:]).status == 200)
+            let (_, rejected) = try await api.call(.get, "\(Self.sync)?since=\(carolToken)", token: carol)
+            #expect(rejected["rooms"]?["invite"]?[roomID] == nil)
+            let rejectedTimeline = rejected["rooms"]?["leave"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
+            #expect(rejectedTimeline.map { $0["content"]?["membership"] } == ["leave"])
+            #expect(rejectedTimeline.first?["state_key"] == "@carol:test.local")
         }
     }
 
