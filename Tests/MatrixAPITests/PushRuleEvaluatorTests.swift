@@ -59,10 +59,20 @@ struct PushRuleEvaluatorTests {
     @Test("many members at once get exactly the decisions each would get alone")
     func decisionsForManyMembers() throws {
         let names = ["bob", "carol", "dave", "erin"]
-        let members = try names.map { name in
+        var members = try names.map { name in
             (ruleset: PushRuleset.predefined(for: try UserID(parsing: "@\(name):example.org")),
              displayName: name == "dave" ? "Captain" : nil as String?)
         }
+        // A member whose rules sit at other places and differ: no rule of theirs may take an
+        // earlier member's outcome for its place.
+        var shifted = PushRuleset.predefined(for: try UserID(parsing: "@frank:example.org"))
+        shifted.rules[.override]?.removeFirst(2)
+        shifted.rules[.underride] = shifted[.underride].map { rule in
+            var rule = rule
+            if rule.ruleID == ".m.rule.message" { rule.actions = [] }
+            return rule
+        }
+        members.append((ruleset: shifted, displayName: nil))
         let events: [JSONObject] = [
             Self.message("carol, ask the captain"),
             Self.message("hi", ["m.mentions": ["user_ids": ["@erin:example.org"]]]),
@@ -81,10 +91,10 @@ struct PushRuleEvaluatorTests {
             #expect(decisions.last == alone)
         }
         // Mentions by name, display name and m.mentions reach only their member; the invite only bob.
-        #expect(decisions[0].map { $0.highlight } == [false, true, true, false])
-        #expect(decisions[1].map { $0.highlight } == [false, false, false, true])
-        #expect(decisions[2] == Array(repeating: Self.notify, count: 4))
-        #expect(decisions[3].map { $0.notify } == [true, false, false, false])
+        #expect(decisions[0].map { $0.highlight } == [false, true, true, false, false])
+        #expect(decisions[1].map { $0.highlight } == [false, false, false, true, false])
+        #expect(decisions[2] == Array(repeating: Self.notify, count: 4) + [.silent])
+        #expect(decisions[3].map { $0.notify } == [true, false, false, false, false])
     }
 
     @Test("globs match whole values; body patterns match whole words")

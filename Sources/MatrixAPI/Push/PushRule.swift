@@ -36,7 +36,7 @@ public enum PushAction: Sendable, Equatable {
 /// A condition of an `override` or `underride` rule.
 ///
 /// Spec: https://spec.matrix.org/v1.16/client-server-api/#conditions-1
-public enum PushCondition: Sendable, Hashable {
+public enum PushCondition: Sendable, Equatable {
     /// A glob match on the property at a dot-separated path.
     case eventMatch(key: String, pattern: String)
     /// An exact match of a scalar property.

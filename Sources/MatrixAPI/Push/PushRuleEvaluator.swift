@@ -57,27 +57,46 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The decision of `ruleset`, one user's rules (the user's display name in the room is `displayName`).
     public func decision(for ruleset: PushRuleset, displayName: String?) -> PushDecision {
-        var outcomes: [PushCondition: Bool] = [:]
-        return decision(for: ruleset, displayName: displayName, outcomes: &outcomes)
+        var known = KnownMatches()
+        return decision(for: ruleset, displayName: displayName, known: &known)
     }
 
-    /// The decisions of many users' rules, in order. A condition that does not depend on the
-    /// user (all but `contains_display_name`) is evaluated once for all of them: in a large room
-    /// most members' rules ask the same questions of the event.
+    /// The decisions of many users' rules, in order. A rule that is the same for the next user
+    /// (same place, same conditions or pattern) and does not depend on the user's display name
+    /// is not evaluated again: in a large room most members' rules ask the same questions of the
+    /// event, and only a few rules (their user ID, their name) differ.
     public func decisions(for recipients: [(ruleset: PushRuleset, displayName: String?)]) -> [PushDecision] {
-        var outcomes: [PushCondition: Bool] = [:]
-        return recipients.map { decision(for: $0.ruleset, displayName: $0.displayName, outcomes: &outcomes) }
+        var known = KnownMatches()
+        return recipients.map { decision(for: $0.ruleset, displayName: $0.displayName, known: &known) }
     }
 
-    /// `outcomes` holds the results of the user-independent conditions evaluated so far.
-    private func decision(for ruleset: PushRuleset, displayName: String?, outcomes: inout [PushCondition: Bool])
+    /// Whether the rule at each place of the rulesets evaluated so far matched, kept for the rules
+    /// that do not depend on the user's display name.
+    private struct KnownMatches {
+        private var matches: [PushRuleKind: [Int: (rule: PushRule, matched: Bool)]] = [:]
+
+        /// Whether `rule`, at `index` of its kind, matched for a previous user with the same rule there.
+        func matched(_ rule: PushRule, of kind: PushRuleKind, at index: Int) -> Bool? {
+            guard let known = matches[kind]?[index], known.rule == rule else { return nil }
+            return known.matched
+        }
+
+        mutating func remember(_ rule: PushRule, of kind: PushRuleKind, at index: Int, matched: Bool) {
+            guard !(rule.conditions ?? []).contains(.containsDisplayName) else { return }
+            matches[kind, default: [:]][index] = (rule, matched)
+        }
+    }
+
+    private func decision(for ruleset: PushRuleset, displayName: String?, known: inout KnownMatches)
         -> PushDecision {
         let hasMentions = event["content"]?["m.mentions"] != nil
         for kind in PushRuleKind.allCases {
-            for rule in ruleset[kind] where rule.enabled
-                && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID))
-                && matches(rule, of: kind, displayName: displayName, outcomes: &outcomes) {
-                return Self.decision(of: rule.actions)
+            for (index, rule) in ruleset[kind].enumerated() where rule.enabled
+                && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID)) {
+                let matched = known.matched(rule, of: kind, at: index)
+                    ?? matches(rule, of: kind, displayName: displayName)
+                known.remember(rule, of: kind, at: index, matched: matched)
+                if matched { return Self.decision(of: rule.actions) }
             }
         }
         return .silent
@@ -99,31 +118,19 @@ public struct PushRuleEvaluator: Sendable {
         return decision
     }
 
-    private func matches(_ rule: PushRule, of kind: PushRuleKind, displayName: String?,
-                         outcomes: inout [PushCondition: Bool]) -> Bool {
+    private func matches(_ rule: PushRule, of kind: PushRuleKind, displayName: String?) -> Bool {
         switch kind {
         case .override, .underride:
-            return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName, outcomes: &outcomes) }
+            return (rule.conditions ?? []).allSatisfy { holds($0, displayName: displayName) }
         case .content:
             // A content rule's pattern is an `event_match` on the body, words matched whole.
             guard let pattern = rule.pattern else { return false }
-            return holds(.eventMatch(key: "content.body", pattern: pattern), displayName: displayName,
-                         outcomes: &outcomes)
+            return holds(.eventMatch(key: "content.body", pattern: pattern), displayName: displayName)
         case .room:
             return event["room_id"]?.stringValue == rule.ruleID
         case .sender:
             return event["sender"]?.stringValue == rule.ruleID
         }
-    }
-
-    /// Whether the condition holds; remembered in `outcomes` unless it depends on the user.
-    private func holds(_ condition: PushCondition, displayName: String?, outcomes: inout [PushCondition: Bool])
-        -> Bool {
-        if condition == .containsDisplayName { return holds(condition, displayName: displayName) }
-        if let known = outcomes[condition] { return known }
-        let outcome = holds(condition, displayName: nil)
-        outcomes[condition] = outcome
-        return outcome
     }
 
     private func holds(_ condition: PushCondition, displayName: String?) -> Bool {

@@ -18,57 +18,71 @@ extension PushRuleset {
         ])
     }
 
+    /// The override rules; all but two are the same for every user, and shared, so that the rules
+    /// of a room's members compare equal cheaply (``PushRuleEvaluator/decisions(for:)``).
     private static func predefinedOverride(for userID: UserID) -> [PushRule] {
         let user = userID.description
-        return [
-            PushRule(ruleID: ".m.rule.master", isDefault: true, enabled: false, conditions: [], actions: []),
-            PushRule(ruleID: ".m.rule.suppress_notices", isDefault: true,
-                     conditions: [.eventMatch(key: "content.msgtype", pattern: "m.notice")], actions: []),
-            PushRule(ruleID: ".m.rule.invite_for_me", isDefault: true,
-                     conditions: [
-                        .eventMatch(key: "type", pattern: "m.room.member"),
-                        .eventMatch(key: "content.membership", pattern: "invite"),
-                        .eventMatch(key: "state_key", pattern: user),
-                     ],
-                     actions: [.notify, .sound("default")]),
-            PushRule(ruleID: ".m.rule.member_event", isDefault: true,
-                     conditions: [.eventMatch(key: "type", pattern: "m.room.member")], actions: []),
-            PushRule(ruleID: ".m.rule.is_user_mention", isDefault: true,
-                     conditions: [.eventPropertyContains(key: #"content.m\.mentions.user_ids"#, value: .string(user))],
-                     actions: [.notify, .sound("default"), .highlight]),
-            PushRule(ruleID: ".m.rule.contains_display_name", isDefault: true, conditions: [.containsDisplayName],
-                     actions: [.notify, .sound("default"), .highlight]),
-            PushRule(ruleID: ".m.rule.is_room_mention", isDefault: true,
-                     conditions: [
-                        .eventPropertyIs(key: #"content.m\.mentions.room"#, value: true),
-                        .senderNotificationPermission(key: "room"),
-                     ],
-                     actions: [.notify, .highlight]),
-            PushRule(ruleID: ".m.rule.roomnotif", isDefault: true,
-                     conditions: [
-                        .eventMatch(key: "content.body", pattern: "@room"),
-                        .senderNotificationPermission(key: "room"),
-                     ],
-                     actions: [.notify, .highlight]),
-            PushRule(ruleID: ".m.rule.tombstone", isDefault: true,
-                     conditions: [
-                        .eventMatch(key: "type", pattern: "m.room.tombstone"),
-                        .eventMatch(key: "state_key", pattern: ""),
-                     ],
-                     actions: [.notify, .highlight]),
-            PushRule(ruleID: ".m.rule.reaction", isDefault: true,
-                     conditions: [.eventMatch(key: "type", pattern: "m.reaction")], actions: []),
-            PushRule(ruleID: ".m.rule.room.server_acl", isDefault: true,
-                     conditions: [
-                        .eventMatch(key: "type", pattern: "m.room.server_acl"),
-                        .eventMatch(key: "state_key", pattern: ""),
-                     ],
-                     actions: []),
-            PushRule(ruleID: ".m.rule.suppress_edits", isDefault: true,
-                     conditions: [.eventPropertyIs(key: #"content.m\.relates_to.rel_type"#, value: "m.replace")],
-                     actions: []),
-        ]
+        let inviteForMe = PushRule(
+            ruleID: ".m.rule.invite_for_me", isDefault: true,
+            conditions: [
+                .eventMatch(key: "type", pattern: "m.room.member"),
+                .eventMatch(key: "content.membership", pattern: "invite"),
+                .eventMatch(key: "state_key", pattern: user),
+            ],
+            actions: [.notify, .sound("default")]
+        )
+        let isUserMention = PushRule(
+            ruleID: ".m.rule.is_user_mention", isDefault: true,
+            conditions: [.eventPropertyContains(key: #"content.m\.mentions.user_ids"#, value: .string(user))],
+            actions: [.notify, .sound("default"), .highlight]
+        )
+        return overrideHead + [inviteForMe, memberEvent, isUserMention] + overrideTail
     }
+
+    private static let overrideHead: [PushRule] = [
+        PushRule(ruleID: ".m.rule.master", isDefault: true, enabled: false, conditions: [], actions: []),
+        PushRule(ruleID: ".m.rule.suppress_notices", isDefault: true,
+                 conditions: [.eventMatch(key: "content.msgtype", pattern: "m.notice")], actions: []),
+    ]
+
+    private static let memberEvent = PushRule(
+        ruleID: ".m.rule.member_event", isDefault: true, conditions: [.eventMatch(key: "type", pattern: "m.room.member")],
+        actions: []
+    )
+
+    private static let overrideTail: [PushRule] = [
+        PushRule(ruleID: ".m.rule.contains_display_name", isDefault: true, conditions: [.containsDisplayName],
+                 actions: [.notify, .sound("default"), .highlight]),
+        PushRule(ruleID: ".m.rule.is_room_mention", isDefault: true,
+                 conditions: [
+                    .eventPropertyIs(key: #"content.m\.mentions.room"#, value: true),
+                    .senderNotificationPermission(key: "room"),
+                 ],
+                 actions: [.notify, .highlight]),
+        PushRule(ruleID: ".m.rule.roomnotif", isDefault: true,
+                 conditions: [
+                    .eventMatch(key: "content.body", pattern: "@room"),
+                    .senderNotificationPermission(key: "room"),
+                 ],
+                 actions: [.notify, .highlight]),
+        PushRule(ruleID: ".m.rule.tombstone", isDefault: true,
+                 conditions: [
+                    .eventMatch(key: "type", pattern: "m.room.tombstone"),
+                    .eventMatch(key: "state_key", pattern: ""),
+                 ],
+                 actions: [.notify, .highlight]),
+        PushRule(ruleID: ".m.rule.reaction", isDefault: true,
+                 conditions: [.eventMatch(key: "type", pattern: "m.reaction")], actions: []),
+        PushRule(ruleID: ".m.rule.room.server_acl", isDefault: true,
+                 conditions: [
+                    .eventMatch(key: "type", pattern: "m.room.server_acl"),
+                    .eventMatch(key: "state_key", pattern: ""),
+                 ],
+                 actions: []),
+        PushRule(ruleID: ".m.rule.suppress_edits", isDefault: true,
+                 conditions: [.eventPropertyIs(key: #"content.m\.relates_to.rel_type"#, value: "m.replace")],
+                 actions: []),
+    ]
 
     private static let predefinedUnderride: [PushRule] = [
         PushRule(ruleID: ".m.rule.call", isDefault: true,
