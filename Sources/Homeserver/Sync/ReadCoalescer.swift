@@ -26,7 +26,4 @@ final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
         return try await task.value
     }
-
-    /// How many reads are in flight.
-    var readsInFlight: Int { inFlight.withLock { $0.count } }
 }

@@ -75,15 +75,15 @@ public struct PushRuleEvaluator: Sendable {
     private struct KnownMatches {
         private var matches: [PushRuleKind: [Int: (rule: PushRule, matched: Bool)]] = [:]
 
-        /// Whether `rule`, at `index` of its kind, matched for a previous user with the same rule there.
-        func matched(_ rule: PushRule, of kind: PushRuleKind, at index: Int) -> Bool? {
-            guard let known = matches[kind]?[index], known.rule == rule else { return nil }
-            return known.matched
-        }
-
-        mutating func remember(_ rule: PushRule, of kind: PushRuleKind, at index: Int, matched: Bool) {
-            guard !(rule.conditions ?? []).contains(.containsDisplayName) else { return }
-            matches[kind, default: [:]][index] = (rule, matched)
+        /// Whether `rule`, at `index` of its kind, matches: as it did for an earlier user with the
+        /// same rule there, else by `evaluate`.
+        mutating func matches(_ rule: PushRule, of kind: PushRuleKind, at index: Int, evaluate: () -> Bool) -> Bool {
+            if let known = matches[kind]?[index], known.rule == rule { return known.matched }
+            let matched = evaluate()
+            if !(rule.conditions ?? []).contains(.containsDisplayName) {
+                matches[kind, default: [:]][index] = (rule, matched)
+            }
+            return matched
         }
     }
 
@@ -93,9 +93,9 @@ public struct PushRuleEvaluator: Sendable {
         for kind in PushRuleKind.allCases {
             for (index, rule) in ruleset[kind].enumerated() where rule.enabled
                 && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID)) {
-                let matched = known.matched(rule, of: kind, at: index)
-                    ?? matches(rule, of: kind, displayName: displayName)
-                known.remember(rule, of: kind, at: index, matched: matched)
+                let matched = known.matches(rule, of: kind, at: index) {
+                    matches(rule, of: kind, displayName: displayName)
+                }
                 if matched { return Self.decision(of: rule.actions) }
             }
         }
