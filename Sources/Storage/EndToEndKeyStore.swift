@@ -194,12 +194,13 @@ public struct EndToEndKeyStore: Sendable {
         let (users, deviceIDs) = (devices.map(\.userID), devices.map(\.deviceID))
         let rows = try await database.client.query(
             """
+            WITH wanted AS (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[]) AS w(user_id, device_id))
             SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
-            WHERE (user_id, device_id) IN (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[]))
+            WHERE (user_id, device_id) IN (SELECT * FROM wanted)
             GROUP BY user_id, device_id, algorithm
             UNION ALL
             SELECT user_id, device_id, algorithm, 0, TRUE FROM e2e_fallback_keys
-            WHERE (user_id, device_id) IN (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[])) AND NOT used
+            WHERE (user_id, device_id) IN (SELECT * FROM wanted) AND NOT used
             ORDER BY 3
             """,
             logger: database.queryLogger("count_device_keys")

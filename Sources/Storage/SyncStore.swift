@@ -43,13 +43,6 @@ public struct RoomMembership: Sendable, Equatable {
     public var eventID: String
     /// The membership event's position in the events stream.
     public var streamPosition: Int64
-
-    public init(roomID: String, membership: String, eventID: String, streamPosition: Int64) {
-        self.roomID = roomID
-        self.membership = membership
-        self.eventID = eventID
-        self.streamPosition = streamPosition
-    }
 }
 
 /// A user and a room, as a key of per-user room data read for many users at once.
