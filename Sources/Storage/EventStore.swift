@@ -60,6 +60,8 @@ public struct PersistedEvent: Sendable, Equatable {
     public var outlier: Bool
     /// The redaction that took effect on this event, if any; `json` is then the pruned event.
     public var redactedBy: String? = nil
+    /// For a state event appended locally: the event it replaced in the room's current state.
+    public var replacesState: String? = nil
 }
 
 extension PersistedEvent {
@@ -70,17 +72,20 @@ extension PersistedEvent {
         events.depth, events.origin_server_ts, events.received_ts,
         COALESCE((SELECT pruned_json FROM redactions AS r WHERE r.event_id = events.event_id), events.json),
         events.rejected_reason, events.outlier,
-        (SELECT redaction_id FROM redactions AS r WHERE r.event_id = events.event_id)
+        (SELECT redaction_id FROM redactions AS r WHERE r.event_id = events.event_id),
+        events.replaces_state
         """
 
     /// The values of `columns`, in order.
-    typealias Row = (Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool, String?)
+    typealias Row = (
+        Int64, String, String, String, String?, String, Int64, Int64, Int64, String, String?, Bool, String?, String?
+    )
 
     init(_ row: Row) {
         self.init(
             streamPosition: row.0, eventID: row.1, roomID: row.2, type: row.3, stateKey: row.4,
             sender: row.5, depth: row.6, originServerTimestamp: row.7, receivedTimestamp: row.8,
-            json: row.9, rejectedReason: row.10, outlier: row.11, redactedBy: row.12
+            json: row.9, rejectedReason: row.10, outlier: row.11, redactedBy: row.12, replacesState: row.13
         )
     }
 
@@ -94,7 +99,8 @@ extension PersistedEvent {
             try cells[first + 5].decode(String.self), try cells[first + 6].decode(Int64.self),
             try cells[first + 7].decode(Int64.self), try cells[first + 8].decode(Int64.self),
             try cells[first + 9].decode(String.self), try cells[first + 10].decode(String?.self),
-            try cells[first + 11].decode(Bool.self), try cells[first + 12].decode(String?.self)
+            try cells[first + 11].decode(Bool.self), try cells[first + 12].decode(String?.self),
+            try cells[first + 13].decode(String?.self)
         ))
     }
 

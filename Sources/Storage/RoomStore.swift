@@ -248,6 +248,23 @@ public struct RoomStore: Sendable {
         return Dictionary(try await PersistedEvent.decode(rows).map { ($0.eventID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The client transaction IDs with which the device created any of `eventIDs`, by event.
+    public func transactionIDs(of eventIDs: [String], userID: String, deviceID: String) async throws -> [String: String] {
+        guard !eventIDs.isEmpty else { return [:] }
+        let rows = try await database.client.query(
+            """
+            SELECT event_id, txn_id FROM event_transactions
+            WHERE event_id = ANY(\(eventIDs)::text[]) AND user_id = \(userID) AND device_id = \(deviceID)
+            """,
+            logger: database.queryLogger("select_event_transaction_ids")
+        )
+        var transactionIDs: [String: String] = [:]
+        for try await (eventID, transactionID) in rows.decode((String, String).self) {
+            transactionIDs[eventID] = transactionID
+        }
+        return transactionIDs
+    }
+
     /// Up to `limit` accepted, non-outlier events of a room matching `filter`, read from the
     /// gap `from` in `direction`, in that direction's order.
     ///

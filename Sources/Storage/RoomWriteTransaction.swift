@@ -20,6 +20,8 @@ public struct LocalAppend: Sendable {
     public var event: NewEvent
     /// The slot a state event fills and, for `m.room.member`, the membership.
     public var stateChange: (slot: StateSlotKey, membership: String?)?
+    /// For a state event: the event that filled its slot before it, if any.
+    public var replacedState: String?
     /// The client transaction that created the event, to deduplicate retries.
     public var transaction: ClientTransactionKey?
     /// For a redaction that takes effect: the redacted event and its pruned JSON.
@@ -28,12 +30,13 @@ public struct LocalAppend: Sendable {
     public var notified: [(userID: String, highlight: Bool)]
 
     public init(
-        event: NewEvent, stateChange: (slot: StateSlotKey, membership: String?)? = nil,
+        event: NewEvent, stateChange: (slot: StateSlotKey, membership: String?)? = nil, replacedState: String? = nil,
         transaction: ClientTransactionKey? = nil, redaction: (eventID: String, prunedJSON: String)? = nil,
         notified: [(userID: String, highlight: Bool)] = []
     ) {
         self.event = event
         self.stateChange = stateChange
+        self.replacedState = replacedState
         self.transaction = transaction
         self.redaction = redaction
         self.notified = notified
@@ -197,7 +200,7 @@ public struct RoomWriteTransaction: Sendable {
                 streamPosition: position, eventID: event.eventID, roomID: event.roomID, type: event.type,
                 stateKey: event.stateKey, sender: event.sender, depth: event.depth,
                 originServerTimestamp: event.originServerTimestamp, receivedTimestamp: received, json: event.json,
-                rejectedReason: nil, outlier: false
+                rejectedReason: nil, outlier: false, replacesState: row.local.replacedState
             )
         }
     }
@@ -288,15 +291,15 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         batch AS (
             SELECT e.*, head.position - $10::bigint + e.ordinal AS stream_ordering
             FROM head, unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                              $8::text[], $9::bigint[])
+                              $8::text[], $9::bigint[], $29::text[])
                  WITH ORDINALITY AS e(event_id, room_id, depth, type, state_key, sender, origin_server_ts, json,
-                                      state_group, ordinal)
+                                      state_group, replaces_state, ordinal)
         ), inserted AS (
             INSERT INTO events (event_id, room_id, stream_ordering, depth, type, state_key, sender,
-                                origin_server_ts, received_ts, json, rejected_reason, outlier)
+                                origin_server_ts, received_ts, json, rejected_reason, outlier, replaces_state)
             SELECT event_id, room_id, stream_ordering, depth, type,
                    CASE WHEN event_id = ANY($14::text[]) THEN state_key END,
-                   sender, origin_server_ts, $11, json, NULL, FALSE
+                   sender, origin_server_ts, $11, json, NULL, FALSE, NULLIF(replaces_state, '')
             FROM batch
             RETURNING event_id, stream_ordering
         ), edges AS (
@@ -360,7 +363,7 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
 
-        var bindings = PostgresBindings(capacity: 28)
+        var bindings = PostgresBindings(capacity: 29)
         bindings.append(new.map(\.eventID))
         bindings.append(new.map(\.roomID))
         bindings.append(new.map(\.depth))
@@ -389,6 +392,7 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(redactions.map(\.1.prunedJSON))
         bindings.append(extremities.map(\.roomID))
         bindings.append(extremities.map(\.eventID))
+        bindings.append(locals.map { $0.replacedState ?? "" })
         return bindings
     }
 

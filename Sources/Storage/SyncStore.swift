@@ -279,13 +279,18 @@ public struct SyncStore: Sendable {
     }
 
     /// The users whose membership of one of `roomIDs` changed in the gap range `(after, upTo]`.
+    /// A member event that keeps the membership of the one it replaced (a profile change) is no
+    /// change.
     public func membershipChanges(in roomIDs: [String], after: Int64, upTo: Int64) async throws -> Set<String> {
         guard !roomIDs.isEmpty, upTo > after else { return [] }
         let rows = try await database.client.query(
             """
-            SELECT DISTINCT state_key FROM events
-            WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_ordering > \(after) AND stream_ordering <= \(upTo)
-              AND type = 'm.room.member' AND NOT outlier AND rejected_reason IS NULL
+            SELECT DISTINCT e.state_key FROM events AS e
+            LEFT JOIN events AS replaced ON replaced.event_id = e.replaces_state
+            WHERE e.room_id = ANY(\(roomIDs)::text[]) AND e.stream_ordering > \(after) AND e.stream_ordering <= \(upTo)
+              AND e.type = 'm.room.member' AND NOT e.outlier AND e.rejected_reason IS NULL
+              AND (replaced.json::json -> 'content' ->> 'membership')
+                  IS DISTINCT FROM (e.json::json -> 'content' ->> 'membership')
             """,
             logger: database.queryLogger("select_membership_changes")
         )

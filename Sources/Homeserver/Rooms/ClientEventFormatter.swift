@@ -1,7 +1,9 @@
 import MatrixCore
 import Storage
 
-/// Formats stored events for clients, embedding each redacted event's redaction.
+/// Formats stored events for clients, with what their `unsigned` data links to
+/// (``ClientEventLinks``): each redacted event's redaction, each state event's replaced event,
+/// and the transaction IDs of the events the viewing device sent.
 public struct ClientEventFormatter: Sendable {
     let rooms: RoomStore
 
@@ -9,23 +11,39 @@ public struct ClientEventFormatter: Sendable {
         self.rooms = rooms
     }
 
-    /// The events of several lists as client-format objects, with one read of their redactions.
-    public func objects(grouped groups: [[PersistedEvent]]) async throws -> [[JSONObject]] {
-        try await formatted(groups) { event, redaction in try event.clientEvent(redaction: redaction) }
+    /// The events of several lists as client-format objects for `viewer`, with one read of the
+    /// events they link to.
+    public func objects(grouped groups: [[PersistedEvent]], for viewer: Requester?) async throws -> [[JSONObject]] {
+        try await formatted(groups, for: viewer) { event, links in try event.clientEvent(links: links) }
     }
 
-    /// ``objects(grouped:)`` as JSON texts, for responses that serve many events.
-    public func texts(grouped groups: [[PersistedEvent]]) async throws -> [[String]] {
-        try await formatted(groups) { event, redaction in try event.clientEventJSON(redaction: redaction) }
+    /// ``objects(grouped:for:)`` as JSON texts, for responses that serve many events.
+    public func texts(grouped groups: [[PersistedEvent]], for viewer: Requester?) async throws -> [[String]] {
+        try await formatted(groups, for: viewer) { event, links in try event.clientEventJSON(links: links) }
     }
 
     private func formatted<Formatted>(
-        _ groups: [[PersistedEvent]], _ format: (PersistedEvent, PersistedEvent?) throws -> Formatted
+        _ groups: [[PersistedEvent]], for viewer: Requester?,
+        _ format: (PersistedEvent, ClientEventLinks) throws -> Formatted
     ) async throws -> [[Formatted]] {
-        let redactionIDs = groups.joined().compactMap(\.redactedBy)
-        let redactions = redactionIDs.isEmpty ? [:] : try await rooms.events(redactionIDs)
+        let events = groups.joined()
+        let linkedIDs = events.flatMap { [$0.redactedBy, $0.replacesState].compactMap { $0 } }
+        let linked = linkedIDs.isEmpty ? [:] : try await rooms.events(linkedIDs)
+        var transactionIDs: [String: String] = [:]
+        if let viewer {
+            let userID = viewer.userID.description
+            transactionIDs = try await rooms.transactionIDs(
+                of: events.filter { $0.sender == userID }.map(\.eventID), userID: userID, deviceID: viewer.deviceID
+            )
+        }
         return try groups.map { events in
-            try events.map { event in try format(event, event.redactedBy.flatMap { redactions[$0] }) }
+            try events.map { event in
+                try format(event, ClientEventLinks(
+                    redaction: event.redactedBy.flatMap { linked[$0] },
+                    replaced: event.replacesState.flatMap { linked[$0] },
+                    transactionID: transactionIDs[event.eventID]
+                ))
+            }
         }
     }
 }

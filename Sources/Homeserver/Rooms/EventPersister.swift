@@ -219,6 +219,7 @@ public struct EventPersister: Sendable {
             throw MatrixError(.forbidden, error.message)
         }
         var local = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
+                                replacedState: pdu.stateSlot.flatMap { head.state[$0]?.eventID.description },
                                 transaction: request.transaction)
         if let target = draft.redacts {
             local.redaction = try await redaction(of: target, by: pdu, in: transaction, roomID: roomID,
@@ -230,10 +231,12 @@ public struct EventPersister: Sendable {
     /// The current-state slots read with the room's tip, before its version is known: the auth
     /// types under the rules with the most of them (v12, where restricted joins name their
     /// authoriser) plus the create event, which the rules read even when `auth_events` omits it
-    /// (v12). Older versions ignore the extra slots.
+    /// (v12). Older versions ignore the extra slots. A state draft's own slot is read too: the
+    /// event there is the one it replaces (`unsigned.replaces_state`).
     static func stateSlots(for drafts: [EventDraft]) -> [StateSlotKey] {
         var slots: Set<StateKey> = [StateKey(type: EventType.create, stateKey: "")]
         for draft in drafts {
+            if let stateKey = draft.stateKey { slots.insert(StateKey(type: draft.type, stateKey: stateKey)) }
             slots.formUnion(AuthorizationRules.authTypes(
                 forEventOfType: draft.type, stateKey: draft.stateKey, sender: draft.sender, content: draft.content,
                 rules: .v12

@@ -302,19 +302,15 @@ public struct RoomService: Sendable {
         return events
     }
 
-    /// Events in the client format, redacted ones with the redaction in `unsigned.redacted_because`.
-    public func clientEvents(_ events: [PersistedEvent]) async throws -> [JSONObject] {
-        try await clientEvents(grouped: [events])[0]
+    /// Events in the client format for `viewer` (``ClientEventFormatter``).
+    public func clientEvents(_ events: [PersistedEvent], for viewer: Requester) async throws -> [JSONObject] {
+        try await ClientEventFormatter(rooms: rooms).objects(grouped: [events], for: viewer)[0]
     }
 
-    /// ``clientEvents(_:)`` for several lists of one response, with one read of their redactions.
-    public func clientEvents(grouped groups: [[PersistedEvent]]) async throws -> [[JSONObject]] {
-        try await ClientEventFormatter(rooms: rooms).objects(grouped: groups)
-    }
-
-    /// ``clientEvents(grouped:)`` as JSON texts, for responses that serve many events.
-    public func clientEventTexts(grouped groups: [[PersistedEvent]]) async throws -> [[String]] {
-        try await ClientEventFormatter(rooms: rooms).texts(grouped: groups)
+    /// The events of several lists of one response as JSON texts for `viewer`, with one read of
+    /// the events they link to.
+    public func clientEventTexts(grouped groups: [[PersistedEvent]], for viewer: Requester) async throws -> [[String]] {
+        try await ClientEventFormatter(rooms: rooms).texts(grouped: groups, for: viewer)
     }
 
     /// The rooms the user has joined.

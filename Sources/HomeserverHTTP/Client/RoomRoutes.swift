@@ -126,12 +126,15 @@ public struct RoomRoutes: Sendable {
                 return ["event_id": .string(event.eventID)] as JSONObject
             }
             group.get(RouterPath(path)) { request, context in
+                let requester = try context.requireRequester()
                 let event = try await rooms.stateEvent(
                     type: try context.pathParameter("eventType"),
                     stateKey: (try? context.pathParameter("stateKey")) ?? "",
-                    in: try context.roomID(), for: try context.requireRequester().userID
+                    in: try context.roomID(), for: requester.userID
                 )
-                if request.uri.queryParameters.get("format") == "event" { return try await one(event) }
+                if request.uri.queryParameters.get("format") == "event" {
+                    return try await rooms.clientEvents([event], for: requester)[0]
+                }
                 return try event.pdu().content
             }
         }
@@ -160,28 +163,27 @@ public struct RoomRoutes: Sendable {
             ?? RoomEventFilter()
     }
 
-    /// One event in the client format.
-    private func one(_ event: PersistedEvent) async throws -> JSONObject {
-        try await rooms.clientEvents([event])[0]
-    }
-
     private func registerReading(on group: RouterGroup<MatrixRequestContext>) {
         group.get("rooms/:roomId/state") { _, context in
-            let events = try await rooms.state(of: try context.roomID(), for: try context.requireRequester().userID)
-            return JSONValue.array(try await rooms.clientEvents(events).map(JSONValue.object))
+            let requester = try context.requireRequester()
+            let events = try await rooms.state(of: try context.roomID(), for: requester.userID)
+            return JSONValue.array(try await rooms.clientEvents(events, for: requester).map(JSONValue.object))
         }
         group.get("rooms/:roomId/event/:eventId") { _, context in
-            try await one(try await rooms.event(try context.pathParameter("eventId"), in: try context.roomID(),
-                                                for: try context.requireRequester().userID))
+            let requester = try context.requireRequester()
+            let event = try await rooms.event(try context.pathParameter("eventId"), in: try context.roomID(),
+                                              for: requester.userID)
+            return try await rooms.clientEvents([event], for: requester)[0]
         }
         group.get("rooms/:roomId/members") { request, context in
             let query = request.uri.queryParameters
+            let requester = try context.requireRequester()
             let events = try await rooms.members(
-                of: try context.roomID(), for: try context.requireRequester().userID,
+                of: try context.roomID(), for: requester.userID,
                 at: try query.get("at").map(TimelineToken.decode),
                 membership: query.get("membership"), notMembership: query.get("not_membership")
             )
-            return ["chunk": .array(try await rooms.clientEvents(events).map(JSONValue.object))] as JSONObject
+            return ["chunk": .array(try await rooms.clientEvents(events, for: requester).map(JSONValue.object))] as JSONObject
         }
         group.get("rooms/:roomId/joined_members") { _, context in
             let events = try await rooms.members(of: try context.roomID(), for: try context.requireRequester().userID,
@@ -205,12 +207,13 @@ public struct RoomRoutes: Sendable {
             default: throw MatrixError(.invalidParam, "dir must be 'b' or 'f'")
             }
             let filter = try Self.filter(request)
+            let requester = try context.requireRequester()
             let page = try await rooms.messages(
-                in: try context.roomID(), for: try context.requireRequester().userID,
+                in: try context.roomID(), for: requester.userID,
                 from: try query.get("from").map(TimelineToken.decode), to: try query.get("to").map(TimelineToken.decode),
                 direction: direction, limit: try Self.limit(request, filter: filter), filter: filter
             )
-            let formatted = try await rooms.clientEventTexts(grouped: [page.events, page.state])
+            let formatted = try await rooms.clientEventTexts(grouped: [page.events, page.state], for: requester)
             var response = JSONTextObject()
             response.set("chunk", array: formatted[0])
             response.set("start", .string(TimelineToken.encode(page.start)))
@@ -220,12 +223,13 @@ public struct RoomRoutes: Sendable {
         }
         group.get("rooms/:roomId/context/:eventId") { request, context in
             let filter = try Self.filter(request)
+            let requester = try context.requireRequester()
             let result = try await rooms.context(
                 of: try context.pathParameter("eventId"), in: try context.roomID(),
-                for: try context.requireRequester().userID, limit: try Self.limit(request, filter: filter), filter: filter
+                for: requester.userID, limit: try Self.limit(request, filter: filter), filter: filter
             )
             let formatted = try await rooms.clientEventTexts(
-                grouped: [[result.event], result.before, result.after, result.state]
+                grouped: [[result.event], result.before, result.after, result.state], for: requester
             )
             var response = JSONTextObject()
             response.set("event", text: formatted[0][0])

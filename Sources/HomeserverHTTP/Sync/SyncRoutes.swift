@@ -39,7 +39,7 @@ public struct SyncRoutes: Sendable {
                     fullState: try request.booleanQuery("full_state") ?? false, setPresence: setPresence,
                     timeout: min(timeout, maximumTimeout)
                 )
-                return try await response(result)
+                return try await response(result, for: requester)
             }
         }
     }
@@ -66,11 +66,11 @@ public struct SyncRoutes: Sendable {
 
     // MARK: - Response
 
-    private func response(_ result: SyncResult) async throws -> JSONTextObject {
+    private func response(_ result: SyncResult, for requester: Requester) async throws -> JSONTextObject {
         var rooms = JSONTextObject()
-        rooms.set("join", object: try await section(result.joined))
+        rooms.set("join", object: try await section(result.joined, for: requester))
         rooms.set("invite", object: try await strippedSection(result.invited, key: "invite_state"))
-        rooms.set("leave", object: try await section(result.left))
+        rooms.set("leave", object: try await section(result.left, for: requester))
         rooms.set("knock", object: try await strippedSection(result.knocked, key: "knock_state"))
 
         var body = JSONTextObject()
@@ -91,7 +91,7 @@ public struct SyncRoutes: Sendable {
     /// The `invite` or `knock` section: each room's stripped state under `key`.
     private func strippedSection(_ rooms: [StrippedRoom], key: String) async throws -> JSONTextObject {
         var section = JSONTextObject()
-        let states = try await formatter.objects(grouped: rooms.map(\.strippedState))
+        let states = try await formatter.objects(grouped: rooms.map(\.strippedState), for: nil)
         for (room, state) in zip(rooms, states) {
             let stripped = state.map { event -> JSONValue in
                 var strippedEvent: JSONObject = [:]
@@ -106,9 +106,9 @@ public struct SyncRoutes: Sendable {
     }
 
     /// The `join` or `leave` section: each room's timeline, state, account data and receipts.
-    private func section(_ rooms: [SyncedRoom]) async throws -> JSONTextObject {
+    private func section(_ rooms: [SyncedRoom], for requester: Requester) async throws -> JSONTextObject {
         var section = JSONTextObject()
-        let formatted = try await formatter.texts(grouped: rooms.flatMap { [$0.timeline, $0.state] })
+        let formatted = try await formatter.texts(grouped: rooms.flatMap { [$0.timeline, $0.state] }, for: requester)
         for (index, room) in rooms.enumerated() {
             let (events, state) = (formatted[2 * index], formatted[2 * index + 1])
             var timeline = JSONTextObject()

@@ -40,11 +40,29 @@ struct ClientEventFormatTests {
         redacted.redactedBy = "$r"
         let redaction = Self.stored(#"{"content":{"redacts":"$e1"},"type":"m.room.redaction"}"#, type: "m.room.redaction",
                                     eventID: "$r")
-        let text = try redacted.clientEventJSON(redaction: redaction, now: Self.now)
+        let text = try redacted.clientEventJSON(links: ClientEventLinks(redaction: redaction), now: Self.now)
         let parsed = try JSONValue(parsing: text)
-        #expect(parsed == .object(try redacted.clientEvent(redaction: redaction, now: Self.now)))
+        #expect(parsed == .object(try redacted.clientEvent(links: ClientEventLinks(redaction: redaction), now: Self.now)))
         #expect(parsed["unsigned"]?["redacted_because"]?["event_id"] == "$r")
         #expect(parsed["unsigned"]?["age"] == .integer(Self.now - 1_700_000_000_500))
+    }
+
+    @Test("a replaced state event and a transaction ID appear in unsigned in both forms", arguments: [
+        #"{"content":{"displayname":"Al","membership":"join"},"type":"m.room.member"}"#,
+        // Content the scanner cannot copy (none): the object form's empty prev_content.
+        #"{"type":"m.room.member"}"#,
+    ])
+    func linkedEvents(replacedJSON: String) throws {
+        let member = Self.stored(#"{"content":{"membership":"join"},"state_key":"@alice:test.local","type":"m.room.member"}"#,
+                                 type: "m.room.member", stateKey: "@alice:test.local")
+        let replaced = Self.stored(replacedJSON, type: "m.room.member", stateKey: "@alice:test.local", eventID: "$old")
+        let links = ClientEventLinks(replaced: replaced, transactionID: "t\"1")
+        let parsed = try JSONValue(parsing: try member.clientEventJSON(links: links, now: Self.now))
+        #expect(parsed == .object(try member.clientEvent(links: links, now: Self.now)))
+        #expect(parsed["unsigned"]?["replaces_state"] == "$old")
+        #expect(parsed["unsigned"]?["prev_sender"] == "@alice:test.local")
+        #expect(parsed["unsigned"]?["prev_content"] == (try JSONValue(parsing: replacedJSON))["content"] ?? .object([:]))
+        #expect(parsed["unsigned"]?["transaction_id"] == "t\"1")
     }
 
     @Test("stored JSON that is not an object is reported, not served")

@@ -152,7 +152,17 @@ struct EndToEndKeyRoutesTests {
             ])
             let second = try #require(login["access_token"]?.stringValue)
             #expect(try await api.call(.post, "/_matrix/client/v3/logout", token: second).status == 200)
-            #expect(try await woken.json["device_lists"]?["changed"] == .array([.string(bob.userID)]))
+            let afterLogout = try await woken.json
+            #expect(afterLogout["device_lists"]?["changed"] == .array([.string(bob.userID)]))
+
+            // A profile change keeps the membership: no device list change.
+            #expect(try await api.call(.put, "/_matrix/client/v3/profile/\(escaped(bob.userID))/displayname",
+                                       token: bob.token, body: ["displayname": "Robert"]).status == 200)
+            let since = try #require(afterLogout["next_batch"]?.stringValue)
+            let (_, renamed) = try await api.call(.get, "\(Self.sync)?since=\(since)", token: alice.token)
+            let timeline = renamed["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue ?? []
+            #expect(timeline.map { $0["content"]?["displayname"] } == ["Robert"])
+            #expect(renamed["device_lists"]?["changed"] == [])
 
             #expect(try await api.call(.post, "/_matrix/client/v3/rooms/\(escaped(roomID))/leave", token: bob.token)
                 .status == 200)

@@ -85,6 +85,56 @@ struct SyncRoutesTests {
         }
     }
 
+    @Test("unsigned: a state change links the event it replaced; only the sending device sees its transaction ID",
+          .timeLimit(.minutes(2)))
+    func unsignedLinks() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let (_, login) = try await api.call(.post, "/_matrix/client/v3/login", body: [
+                "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "alice"],
+                "password": "correct horse battery",
+            ])
+            let otherDevice = try #require(login["access_token"]?.stringValue)
+            let roomID = try await api.createRoom(token: alice)
+            let (_, sent) = try await api.send("hello", in: roomID, token: alice, txn: "txn-hello")
+            let messageID = try #require(sent["event_id"]?.stringValue)
+            let memberPath = "/_matrix/client/v3/rooms/\(escaped(roomID))/state/m.room.member/\(escaped("@alice:test.local"))"
+            let (_, join) = try await api.call(.get, memberPath + "?format=event", token: alice)
+            let joinID = try #require(join["event_id"]?.stringValue)
+            let profile = "/_matrix/client/v3/profile/\(escaped("@alice:test.local"))/displayname"
+            #expect(try await api.call(.put, profile, token: alice, body: ["displayname": "Alice Liddell"]).status == 200)
+            let (_, renamed) = try await api.call(.get, memberPath + "?format=event", token: alice)
+
+            func unsigned(_ response: JSONValue, _ eventID: String) -> JSONValue? {
+                response["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue?
+                    .first { $0["event_id"]?.stringValue == eventID }?["unsigned"]
+            }
+            let (_, sendersSync) = try await api.call(.get, Self.sync, token: alice)
+            #expect(unsigned(sendersSync, messageID)?["transaction_id"] == "txn-hello")
+            let renameID = try #require(renamed["event_id"]?.stringValue)
+            let rename = try #require(unsigned(sendersSync, renameID))
+            #expect(rename["replaces_state"]?.stringValue == joinID)
+            #expect(rename["prev_sender"] == "@alice:test.local")
+            #expect(rename["prev_content"]?["membership"] == "join")
+            #expect(rename["prev_content"]?["displayname"] == "alice")
+            #expect(unsigned(sendersSync, joinID)?["replaces_state"] == nil)
+
+            let (_, otherSync) = try await api.call(.get, Self.sync, token: otherDevice)
+            #expect(unsigned(otherSync, messageID) != nil)
+            #expect(unsigned(otherSync, messageID)?["transaction_id"] == nil)
+
+            let messages = "/_matrix/client/v3/rooms/\(escaped(roomID))/messages?dir=b&limit=10"
+            let (_, page) = try await api.call(.get, messages, token: alice)
+            let pageMessage = page["chunk"]?.arrayValue?.first { $0["event_id"]?.stringValue == messageID }
+            #expect(pageMessage?["unsigned"]?["transaction_id"] == "txn-hello")
+            let (_, event) = try await api.call(
+                .get, "/_matrix/client/v3/rooms/\(escaped(roomID))/event/\(escaped(messageID))", token: otherDevice
+            )
+            #expect(event["event_id"]?.stringValue == messageID)
+            #expect(event["unsigned"]?["transaction_id"] == nil)
+        }
+    }
+
     @Test("an invite carries stripped state; the join brings the room's state; a leave ends the timeline there",
           .timeLimit(.minutes(2)))
     func inviteJoinLeave() async throws {
