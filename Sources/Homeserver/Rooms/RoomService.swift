@@ -59,11 +59,20 @@ public struct RoomService: Sendable {
     }
 
     /// Sets a state event. Setting the content the slot already has returns the existing event.
+    ///
+    /// An `m.room.member` event goes through here only as a joined member's change of their own
+    /// profile in the room (a per-room display name, as Element's `/myroomnick` and bridges'
+    /// puppets set it); membership changes go through the membership endpoints.
     public func setState(
         type: String, stateKey: String, content: JSONObject, in roomID: RoomID, by requester: Requester
     ) async throws -> PersistedEvent {
         if type == EventType.member {
-            throw MatrixError(.forbidden, "Use the membership endpoints to change m.room.member")
+            let current = try await rooms.membership(of: requester.userID.description, in: roomID.description)
+            guard stateKey == requester.userID.description, current?.membership == Membership.join,
+                  content["membership"]?.stringValue == Membership.join
+            else {
+                throw MatrixError(.forbidden, "Use the membership endpoints to change m.room.member")
+            }
         }
         if let current = try await rooms.currentStateEvent(of: roomID.description, type: type, stateKey: stateKey),
            current.sender == requester.userID.description, try current.pdu().content == content {

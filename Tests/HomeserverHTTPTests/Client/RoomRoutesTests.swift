@@ -185,18 +185,30 @@ struct RoomRoutesTests {
         }
     }
 
-    @Test("profile changes reach the member events of joined rooms", .timeLimit(.minutes(2)))
+    @Test("profile changes reach the member events of joined rooms; a member sets a per-room name by state",
+          .timeLimit(.minutes(2)))
     func profilePropagation() async throws {
         try await ClientAPITestServer().run { api in
             let alice = try await api.register("alice")
-            let roomID = try await api.createRoom(token: alice)
+            let bob = try await api.register("bob")
+            let roomID = try await api.createRoom(token: alice, ["preset": "public_chat"])
+            #expect(try await api.call(.post, "/_matrix/client/v3/join/\(escaped(roomID))", token: bob).status == 200)
             #expect(try await api.call(.put, "/_matrix/client/v3/profile/@alice:test.local/displayname", token: alice,
                                        body: ["displayname": "Alice Liddell"]).status == 200)
-            let (_, member) = try await api.call(
-                .get, "/_matrix/client/v3/rooms/\(escaped(roomID))/state/m.room.member/@alice:test.local", token: alice)
+            let alicePath = "/_matrix/client/v3/rooms/\(escaped(roomID))/state/m.room.member/@alice:test.local"
+            let (_, member) = try await api.call(.get, alicePath, token: alice)
             #expect(member["displayname"]?.stringValue == "Alice Liddell")
             #expect(try await api.call(.put, "/_matrix/client/v3/profile/@bob:test.local/displayname", token: alice,
                                        body: ["displayname": "Not Bob"]).status == 403)
+
+            #expect(try await api.call(.put, alicePath, token: alice,
+                                       body: ["membership": "join", "displayname": "Al"]).status == 200)
+            #expect(try await api.call(.get, alicePath, token: bob).json["displayname"] == "Al")
+            // Membership changes and other members' events go through the membership endpoints.
+            #expect(try await api.call(.put, alicePath, token: alice, body: ["membership": "leave"]).status == 403)
+            #expect(try await api.call(.put, alicePath, token: bob,
+                                       body: ["membership": "join", "displayname": "Mallory"]).status == 403)
+            #expect(try await api.call(.get, alicePath, token: bob).json["displayname"] == "Al")
         }
     }
 
