@@ -45,14 +45,14 @@ public struct RoomMembership: Sendable, Equatable {
     public var streamPosition: Int64
 }
 
-/// A user and a room, as a key of per-user room data read for many users at once.
-public struct UserRoom: Hashable, Sendable {
+/// A user and some of their rooms, as a key of per-user room data read for many users at once.
+public struct UserRooms: Hashable, Sendable {
     public var userID: String
-    public var roomID: String
+    public var roomIDs: [String]
 
-    public init(userID: String, roomID: String) {
+    public init(userID: String, roomIDs: [String]) {
         self.userID = userID
-        self.roomID = roomID
+        self.roomIDs = roomIDs
     }
 }
 
@@ -232,14 +232,17 @@ public struct SyncStore: Sendable {
         return receipts
     }
 
-    /// Each user's notification and highlight counts in the room: events after their read
-    /// receipt (unthreaded or main) that their push rules said notify. Pairs with none are absent.
-    public func unreadCounts(of pairs: [UserRoom]) async throws -> [UserRoom: (notifications: Int, highlights: Int)] {
+    /// Each user's notification and highlight counts in each of their rooms asked for: events
+    /// after their read receipt (unthreaded or main) that their push rules said notify. Rooms
+    /// without any are absent.
+    public func unreadCounts(of requests: [UserRooms]) async throws
+        -> [UserRooms: [String: (notifications: Int, highlights: Int)]] {
+        let pairs = requests.flatMap { request in request.roomIDs.map { (request.userID, $0) } }
         guard !pairs.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
             SELECT q.user_id, q.room_id, count(*), count(*) FILTER (WHERE a.highlight)
-            FROM unnest(\(pairs.map(\.userID))::text[], \(pairs.map(\.roomID))::text[]) AS q(user_id, room_id)
+            FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[]) AS q(user_id, room_id)
             JOIN event_push_actions AS a ON a.user_id = q.user_id AND a.room_id = q.room_id
             JOIN events AS e ON e.event_id = a.event_id
             WHERE e.stream_ordering > COALESCE((
@@ -250,11 +253,15 @@ public struct SyncStore: Sendable {
             """,
             logger: database.queryLogger("select_unread_counts")
         )
-        var counts: [UserRoom: (notifications: Int, highlights: Int)] = [:]
+        var byUser: [String: [String: (notifications: Int, highlights: Int)]] = [:]
         for try await (userID, roomID, notifications, highlights) in rows.decode((String, String, Int64, Int64).self) {
-            counts[UserRoom(userID: userID, roomID: roomID)] = (Int(notifications), Int(highlights))
+            byUser[userID, default: [:]][roomID] = (Int(notifications), Int(highlights))
         }
-        return counts
+        // A user's requests in one batch may ask for different rooms.
+        return Dictionary(requests.map { request in
+            let asked = Set(request.roomIDs)
+            return (request, (byUser[request.userID] ?? [:]).filter { asked.contains($0.key) })
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: - Device lists

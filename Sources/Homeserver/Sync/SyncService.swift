@@ -85,12 +85,6 @@ public struct SyncService: Sendable {
     let memberships: BatchedReader<String, [RoomMembership]>
     let unreadCounts: BatchedReader<UserRooms, [String: (notifications: Int, highlights: Int)]>
 
-    /// A user and some of their rooms.
-    struct UserRooms: Hashable, Sendable {
-        var userID: String
-        var roomIDs: [String]
-    }
-
     struct RoomChangesKey: Hashable, Sendable {
         var rooms: [String]
         var after: Int64
@@ -125,16 +119,7 @@ public struct SyncService: Sendable {
         self.devices = DeviceSync(toDevice: toDevice, keys: keys, tracker: DeviceListTracker(store: store))
         self.notifier = notifier
         memberships = BatchedReader(absent: []) { userIDs in try await store.memberships(of: userIDs) }
-        unreadCounts = BatchedReader(absent: [:]) { requests in
-            let counts = try await store.unreadCounts(of: requests.flatMap { request in
-                request.roomIDs.map { UserRoom(userID: request.userID, roomID: $0) }
-            })
-            return Dictionary(uniqueKeysWithValues: requests.map { request in
-                (request, Dictionary(uniqueKeysWithValues: request.roomIDs.compactMap { roomID in
-                    counts[UserRoom(userID: request.userID, roomID: roomID)].map { (roomID, $0) }
-                }))
-            })
-        }
+        unreadCounts = BatchedReader(absent: [:]) { requests in try await store.unreadCounts(of: requests) }
     }
 
     /// The changes for the requester after `since` (everything when `nil`), waiting up to

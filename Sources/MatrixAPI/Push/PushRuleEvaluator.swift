@@ -42,11 +42,14 @@ public struct PushRuleEvaluator: Sendable {
     let event: JSONObject
     let context: PushRoomContext
     private let body: String?
+    /// Whether the event has `m.mentions`, which turns the legacy mention rules off.
+    private let hasMentions: Bool
 
     public init(event: JSONObject, context: PushRoomContext) {
         self.event = event
         self.context = context
         body = event["content"]?["body"]?.stringValue?.lowercased()
+        hasMentions = event["content"]?["m.mentions"] != nil
     }
 
     /// The rules that guess mentions from the body, which an event with `m.mentions` replaces
@@ -73,15 +76,19 @@ public struct PushRuleEvaluator: Sendable {
     /// Whether the rule at each place of the rulesets evaluated so far matched, kept for the rules
     /// that do not depend on the user's display name.
     private struct KnownMatches {
-        private var matches: [PushRuleKind: [Int: (rule: PushRule, matched: Bool)]] = [:]
+        /// By kind, in `PushRuleKind.allCases` order, then by index within the kind.
+        private var matches = [[(rule: PushRule, matched: Bool)?]](repeating: [], count: PushRuleKind.allCases.count)
 
-        /// Whether `rule`, at `index` of its kind, matches: as it did for an earlier user with the
-        /// same rule there, else by `evaluate`.
-        mutating func matches(_ rule: PushRule, of kind: PushRuleKind, at index: Int, evaluate: () -> Bool) -> Bool {
-            if let known = matches[kind]?[index], known.rule == rule { return known.matched }
+        /// Whether `rule`, at `index` of the kind at `kind` in `PushRuleKind.allCases`, matches: as
+        /// it did for an earlier user with the same rule there, else by `evaluate`.
+        mutating func matches(_ rule: PushRule, kind: Int, at index: Int, evaluate: () -> Bool) -> Bool {
+            if index < matches[kind].count, let known = matches[kind][index], known.rule == rule { return known.matched }
             let matched = evaluate()
             if !(rule.conditions ?? []).contains(.containsDisplayName) {
-                matches[kind, default: [:]][index] = (rule, matched)
+                if index >= matches[kind].count {
+                    matches[kind].append(contentsOf: repeatElement(nil, count: index + 1 - matches[kind].count))
+                }
+                matches[kind][index] = (rule, matched)
             }
             return matched
         }
@@ -89,11 +96,10 @@ public struct PushRuleEvaluator: Sendable {
 
     private func decision(for ruleset: PushRuleset, displayName: String?, known: inout KnownMatches)
         -> PushDecision {
-        let hasMentions = event["content"]?["m.mentions"] != nil
-        for kind in PushRuleKind.allCases {
+        for (kindIndex, kind) in PushRuleKind.allCases.enumerated() {
             for (index, rule) in ruleset[kind].enumerated() where rule.enabled
                 && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID)) {
-                let matched = known.matches(rule, of: kind, at: index) {
+                let matched = known.matches(rule, kind: kindIndex, at: index) {
                     matches(rule, of: kind, displayName: displayName)
                 }
                 if matched { return Self.decision(of: rule.actions) }
