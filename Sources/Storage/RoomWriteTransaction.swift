@@ -22,6 +22,9 @@ public struct LocalAppend: Sendable {
     public var stateChange: (slot: StateSlotKey, membership: String?)?
     /// For a state event: the event that filled its slot before it, if any.
     public var replacedState: String?
+    /// For a member event: whether it keeps the membership of the event it replaces (a profile
+    /// change), so the membership's start stays where it was.
+    public var keepsMembership: Bool
     /// The client transaction that created the event, to deduplicate retries.
     public var transaction: ClientTransactionKey?
     /// For a redaction that takes effect: the redacted event and its pruned JSON.
@@ -31,12 +34,13 @@ public struct LocalAppend: Sendable {
 
     public init(
         event: NewEvent, stateChange: (slot: StateSlotKey, membership: String?)? = nil, replacedState: String? = nil,
-        transaction: ClientTransactionKey? = nil, redaction: (eventID: String, prunedJSON: String)? = nil,
+        keepsMembership: Bool = false, transaction: ClientTransactionKey? = nil, redaction: (eventID: String, prunedJSON: String)? = nil,
         notified: [(userID: String, highlight: Bool)] = []
     ) {
         self.event = event
         self.stateChange = stateChange
         self.replacedState = replacedState
+        self.keepsMembership = keepsMembership
         self.transaction = transaction
         self.redaction = redaction
         self.notified = notified
@@ -315,16 +319,23 @@ struct AppendLocalEvents: PostgresPreparedStatement {
             INSERT INTO event_to_state_groups (event_id, state_group)
             SELECT event_id, state_group FROM batch WHERE state_group > 0
         ), state AS (
-            INSERT INTO current_state_events (room_id, type, state_key, event_id, membership, display_name_json)
+            -- A slot's last event of the batch wins; a membership begins at the batch's last member
+            -- event of the slot that changed it, or stays where it began.
+            INSERT INTO current_state_events (room_id, type, state_key, event_id, membership, display_name_json,
+                                              membership_since)
             SELECT DISTINCT ON (b.room_id, s.type, s.state_key) b.room_id, s.type, s.state_key, s.event_id,
                    NULLIF(s.membership, ''),
-                   CASE WHEN s.type = 'm.room.member' THEN (b.json::json -> 'content' -> 'displayname')::text END
-            FROM unnest($14::text[], $15::text[], $16::text[], $17::text[]) AS s(event_id, type, state_key, membership)
+                   CASE WHEN s.type = 'm.room.member' THEN (b.json::json -> 'content' -> 'displayname')::text END,
+                   max(CASE WHEN s.type = 'm.room.member' AND NOT s.keeps_membership THEN b.stream_ordering END)
+                       OVER (PARTITION BY b.room_id, s.type, s.state_key)
+            FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $30::boolean[])
+                 AS s(event_id, type, state_key, membership, keeps_membership)
             JOIN batch AS b USING (event_id)
             ORDER BY b.room_id, s.type, s.state_key, b.ordinal DESC
             ON CONFLICT (room_id, type, state_key)
             DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership,
-                          display_name_json = EXCLUDED.display_name_json
+                          display_name_json = EXCLUDED.display_name_json,
+                          membership_since = COALESCE(EXCLUDED.membership_since, current_state_events.membership_since)
         ), room_state AS (
             UPDATE rooms SET state_group = g.state_group
             FROM unnest($18::text[], $19::bigint[]) AS g(room_id, state_group)
@@ -359,11 +370,13 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         let locals = events.map(\.local)
         let new = locals.map(\.event)
         let states = locals.compactMap { local in local.stateChange.map { (local.event.eventID, $0) } }
+        let keepsMembership = Dictionary(locals.map { ($0.event.eventID, $0.keepsMembership) },
+                                         uniquingKeysWith: { first, _ in first })
         let edges = new.flatMap { event in event.prevEventIDs.map { (event.eventID, $0) } }
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
 
-        var bindings = PostgresBindings(capacity: 29)
+        var bindings = PostgresBindings(capacity: 30)
         bindings.append(new.map(\.eventID))
         bindings.append(new.map(\.roomID))
         bindings.append(new.map(\.depth))
@@ -393,6 +406,7 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(extremities.map(\.roomID))
         bindings.append(extremities.map(\.eventID))
         bindings.append(locals.map { $0.replacedState ?? "" })
+        bindings.append(states.map { eventID, _ in keepsMembership[eventID] ?? false })
         return bindings
     }
 

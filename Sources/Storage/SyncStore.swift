@@ -41,7 +41,8 @@ public struct RoomMembership: Sendable, Equatable {
     public var roomID: String
     public var membership: String
     public var eventID: String
-    /// The membership event's position in the events stream.
+    /// Where the membership began: the events-stream position of the member event that made it
+    /// what it is. A later member event that keeps it (a profile change) does not move it.
     public var streamPosition: Int64
 }
 
@@ -122,7 +123,7 @@ public struct SyncStore: Sendable {
         guard !userIDs.isEmpty else { return [:] }
         let rows = try await database.client.query(
             """
-            SELECT c.state_key, c.room_id, c.membership, c.event_id, e.stream_ordering
+            SELECT c.state_key, c.room_id, c.membership, c.event_id, COALESCE(c.membership_since, e.stream_ordering)
             FROM current_state_events AS c JOIN events AS e USING (event_id)
             WHERE c.type = 'm.room.member' AND c.state_key = ANY(\(userIDs)::text[])
             ORDER BY c.room_id

@@ -218,9 +218,13 @@ public struct EventPersister: Sendable {
         } catch {
             throw MatrixError(.forbidden, error.message)
         }
-        var local = LocalAppend(event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
-                                replacedState: pdu.stateSlot.flatMap { head.state[$0]?.eventID.description },
-                                transaction: request.transaction)
+        let replaced = pdu.stateSlot.flatMap { head.state[$0] }
+        var local = LocalAppend(
+            event: try newEvent(pdu, roomID: roomID), stateChange: stateChange(of: pdu),
+            replacedState: replaced?.eventID.description,
+            keepsMembership: pdu.type == EventType.member && replaced?.membership == pdu.membership,
+            transaction: request.transaction
+        )
         if let target = draft.redacts {
             local.redaction = try await redaction(of: target, by: pdu, in: transaction, roomID: roomID,
                                                   authState: head.state, rules: rules)

@@ -85,7 +85,7 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test("unsigned: a state change links the event it replaced; only the sending device sees its transaction ID",
+    @Test("unsigned links the replaced state event and the sending device's transaction ID; a profile change is no rejoin",
           .timeLimit(.minutes(2)))
     func unsignedLinks() async throws {
         try await ClientAPITestServer(servesSync: true).run { api in
@@ -101,6 +101,7 @@ struct SyncRoutesTests {
             let memberPath = "/_matrix/client/v3/rooms/\(escaped(roomID))/state/m.room.member/\(escaped("@alice:test.local"))"
             let (_, join) = try await api.call(.get, memberPath + "?format=event", token: alice)
             let joinID = try #require(join["event_id"]?.stringValue)
+            let beforeRename = try await api.call(.get, Self.sync, token: alice).json["next_batch"]?.stringValue
             let profile = "/_matrix/client/v3/profile/\(escaped("@alice:test.local"))/displayname"
             #expect(try await api.call(.put, profile, token: alice, body: ["displayname": "Alice Liddell"]).status == 200)
             let (_, renamed) = try await api.call(.get, memberPath + "?format=event", token: alice)
@@ -110,6 +111,11 @@ struct SyncRoutesTests {
                     .first { $0["event_id"]?.stringValue == eventID }?["unsigned"]
             }
             let (_, sendersSync) = try await api.call(.get, Self.sync, token: alice)
+            // Her own profile change is no new join: an incremental sync does not send the room's state again.
+            let (_, incremental) = try await api.call(.get, "\(Self.sync)?since=\(try #require(beforeRename))", token: alice)
+            #expect(incremental["rooms"]?["join"]?[roomID]?["state"]?["events"] == [])
+            #expect(Self.timelineBodies(incremental, roomID) == [])
+            #expect(incremental["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue?.count == 1)
             #expect(unsigned(sendersSync, messageID)?["transaction_id"] == "txn-hello")
             let renameID = try #require(renamed["event_id"]?.stringValue)
             let rename = try #require(unsigned(sendersSync, renameID))
