@@ -56,45 +56,40 @@ struct PushRuleEvaluatorTests {
         #expect(Self.decision(Self.message("@room lunch", ["m.mentions": [:]]), senderLevel: 50) == Self.notify)
     }
 
-    @Test("many members at once get exactly the decisions each would get alone")
+    @Test("members with the predefined rules get, all at once, exactly the decisions each would get alone")
     func decisionsForManyMembers() throws {
-        let names = ["bob", "carol", "dave", "erin"]
-        var members = try names.map { name in
-            (ruleset: PushRuleset.predefined(for: try UserID(parsing: "@\(name):example.org")),
-             displayName: name == "dave" ? "Captain" : nil as String?)
+        let members = try ["bob", "carol", "dave", "erin", "frank"].map { name in
+            (userID: try UserID(parsing: "@\(name):example.org"), displayName: name == "dave" ? "Captain" : nil as String?)
         }
-        // A member whose rules sit at other places and differ: no rule of theirs may take an
-        // earlier member's outcome for its place.
-        var shifted = PushRuleset.predefined(for: try UserID(parsing: "@frank:example.org"))
-        shifted.rules[.override]?.removeFirst(2)
-        shifted.rules[.underride] = shifted[.underride].map { rule in
-            var rule = rule
-            if rule.ruleID == ".m.rule.message" { rule.actions = [] }
-            return rule
-        }
-        members.append((ruleset: shifted, displayName: nil))
         let events: [JSONObject] = [
             Self.message("carol, ask the captain"),
             Self.message("hi", ["m.mentions": ["user_ids": ["@erin:example.org"]]]),
             Self.message("plain"),
+            Self.message("carol and the captain", ["m.mentions": [:]]),
             ["type": "m.room.member", "state_key": "@bob:example.org", "content": ["membership": "invite"]],
+            ["type": "m.room.member", "state_key": "@frank:example.org", "content": ["membership": "join"]],
+            ["type": "m.room.encrypted", "content": [:]],
+            Self.message("@room lunch"),
         ]
         var decisions: [[PushDecision]] = []
         for var event in events {
             event["room_id"] = "!room:example.org"
             event["sender"] = "@alice:example.org"
             let evaluator = PushRuleEvaluator(
-                event: event, context: PushRoomContext(memberCount: 5, senderPowerLevel: 0, notificationPowerLevels: [:])
+                event: event, context: PushRoomContext(memberCount: 6, senderPowerLevel: 50, notificationPowerLevels: [:])
             )
-            let alone = members.map { evaluator.decision(for: $0.ruleset, displayName: $0.displayName) }
-            decisions.append(evaluator.decisions(for: members))
-            #expect(decisions.last == alone)
+            let alone = members.map { evaluator.decision(for: .predefined(for: $0.userID), displayName: $0.displayName) }
+            decisions.append(evaluator.predefinedDecisions(for: members))
+            #expect(decisions.last == alone, "\(event)")
         }
         // Mentions by name, display name and m.mentions reach only their member; the invite only bob.
         #expect(decisions[0].map { $0.highlight } == [false, true, true, false, false])
         #expect(decisions[1].map { $0.highlight } == [false, false, false, true, false])
-        #expect(decisions[2] == Array(repeating: Self.notify, count: 4) + [.silent])
-        #expect(decisions[3].map { $0.notify } == [true, false, false, false, false])
+        #expect(decisions[2] == Array(repeating: Self.notify, count: 5))
+        #expect(decisions[3] == Array(repeating: Self.notify, count: 5))
+        #expect(decisions[4].map { $0.notify } == [true, false, false, false, false])
+        #expect(decisions[5] == Array(repeating: .silent, count: 5))
+        #expect(decisions[7] == Array(repeating: Self.highlight, count: 5))
     }
 
     @Test("globs match whole values; body patterns match whole words")

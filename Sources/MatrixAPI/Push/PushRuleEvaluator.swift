@@ -60,52 +60,41 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The decision of `ruleset`, one user's rules (the user's display name in the room is `displayName`).
     public func decision(for ruleset: PushRuleset, displayName: String?) -> PushDecision {
-        var known = KnownMatches()
-        return decision(for: ruleset, displayName: displayName, known: &known)
-    }
-
-    /// The decisions of many users' rules, in order. A rule that is the same for the next user
-    /// (same place, same conditions or pattern) and does not depend on the user's display name
-    /// is not evaluated again: in a large room most members' rules ask the same questions of the
-    /// event, and only a few rules (their user ID, their name) differ.
-    public func decisions(for recipients: [(ruleset: PushRuleset, displayName: String?)]) -> [PushDecision] {
-        var known = KnownMatches()
-        return recipients.map { decision(for: $0.ruleset, displayName: $0.displayName, known: &known) }
-    }
-
-    /// Whether the rule at each place of the rulesets evaluated so far matched, kept for the rules
-    /// that do not depend on the user's display name.
-    private struct KnownMatches {
-        /// By kind, in `PushRuleKind.allCases` order, then by index within the kind.
-        private var matches = [[(rule: PushRule, matched: Bool)?]](repeating: [], count: PushRuleKind.allCases.count)
-
-        /// Whether `rule`, at `index` of the kind at `kind` in `PushRuleKind.allCases`, matches: as
-        /// it did for an earlier user with the same rule there, else by `evaluate`.
-        mutating func matches(_ rule: PushRule, kind: Int, at index: Int, evaluate: () -> Bool) -> Bool {
-            if index < matches[kind].count, let known = matches[kind][index], known.rule == rule { return known.matched }
-            let matched = evaluate()
-            if !(rule.conditions ?? []).contains(.containsDisplayName) {
-                if index >= matches[kind].count {
-                    matches[kind].append(contentsOf: repeatElement(nil, count: index + 1 - matches[kind].count))
-                }
-                matches[kind][index] = (rule, matched)
-            }
-            return matched
-        }
-    }
-
-    private func decision(for ruleset: PushRuleset, displayName: String?, known: inout KnownMatches)
-        -> PushDecision {
-        for (kindIndex, kind) in PushRuleKind.allCases.enumerated() {
-            for (index, rule) in ruleset[kind].enumerated() where rule.enabled
-                && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID)) {
-                let matched = known.matches(rule, kind: kindIndex, at: index) {
-                    matches(rule, of: kind, displayName: displayName)
-                }
-                if matched { return Self.decision(of: rule.actions) }
+        for kind in PushRuleKind.allCases {
+            for rule in ruleset[kind] where applies(rule) && matches(rule, of: kind, displayName: displayName) {
+                return Self.decision(of: rule.actions)
             }
         }
         return .silent
+    }
+
+    /// Whether `rule` takes part: enabled, and not a legacy mention rule when the event has `m.mentions`.
+    private func applies(_ rule: PushRule) -> Bool {
+        rule.enabled && !(hasMentions && Self.legacyMentionRules.contains(rule.ruleID))
+    }
+
+    /// The decisions of members whose rules are the predefined ones
+    /// (``PushRuleset/predefined(for:)``), in order, as ``decision(for:displayName:)`` gives them.
+    ///
+    /// Only the rules that name their user (``PushRuleset/predefinedRules(naming:)``) can decide
+    /// differently for different members; the others are evaluated once. A member whom none of
+    /// their own rules matches gets the decision of the others, and only the members the event
+    /// invites, mentions or names have their whole rules evaluated: for a message to a room of
+    /// thousands, that is a few rules per member instead of all of them.
+    public func predefinedDecisions(for members: [(userID: UserID, displayName: String?)]) -> [PushDecision] {
+        guard let first = members.first else { return [] }
+        let naming = Set(PushRuleset.predefinedRules(naming: first.userID).map(\.rule.ruleID))
+        var shared = PushRuleset.predefined(for: first.userID)
+        for kind in PushRuleKind.allCases {
+            shared.rules[kind] = shared[kind].filter { !naming.contains($0.ruleID) }
+        }
+        let sharedDecision = decision(for: shared, displayName: nil)
+        return members.map { member in
+            let named = PushRuleset.predefinedRules(naming: member.userID).contains { kind, rule in
+                applies(rule) && matches(rule, of: kind, displayName: member.displayName)
+            }
+            return named ? decision(for: .predefined(for: member.userID), displayName: member.displayName) : sharedDecision
+        }
     }
 
     private static func decision(of actions: [PushAction]) -> PushDecision {

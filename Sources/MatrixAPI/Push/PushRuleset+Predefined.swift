@@ -7,37 +7,52 @@ extension PushRuleset {
     /// each kind is the spec's, which is their priority.
     public static func predefined(for userID: UserID) -> PushRuleset {
         PushRuleset(rules: [
-            .override: predefinedOverride(for: userID),
-            .content: [
-                PushRule(ruleID: ".m.rule.contains_user_name", isDefault: true, pattern: String(userID.localpart),
-                         actions: [.notify, .sound("default"), .highlight]),
-            ],
+            .override: overrideHead + [inviteForMe(userID), memberEvent, isUserMention(userID)] + overrideTail,
+            .content: [containsUserName(userID)],
             .room: [],
             .sender: [],
             .underride: predefinedUnderride,
         ])
     }
 
-    /// The override rules; all but two are the same for every user, and shared, so that the rules
-    /// of a room's members compare equal cheaply (``PushRuleEvaluator/decisions(for:)``).
-    private static func predefinedOverride(for userID: UserID) -> [PushRule] {
-        let user = userID.description
-        let inviteForMe = PushRule(
+    /// The predefined rules that name `userID`, with their kinds: the only ones whose outcome
+    /// depends on who the user is (``PushRuleEvaluator/predefinedDecisions(for:)``).
+    static func predefinedRules(naming userID: UserID) -> [(kind: PushRuleKind, rule: PushRule)] {
+        [(.override, inviteForMe(userID)), (.override, isUserMention(userID)), (.override, containsDisplayName),
+         (.content, containsUserName(userID))]
+    }
+
+    // The other rules are the same for every user, and built once.
+
+    private static func inviteForMe(_ userID: UserID) -> PushRule {
+        PushRule(
             ruleID: ".m.rule.invite_for_me", isDefault: true,
             conditions: [
                 .eventMatch(key: "type", pattern: "m.room.member"),
                 .eventMatch(key: "content.membership", pattern: "invite"),
-                .eventMatch(key: "state_key", pattern: user),
+                .eventMatch(key: "state_key", pattern: userID.description),
             ],
             actions: [.notify, .sound("default")]
         )
-        let isUserMention = PushRule(
+    }
+
+    private static func isUserMention(_ userID: UserID) -> PushRule {
+        PushRule(
             ruleID: ".m.rule.is_user_mention", isDefault: true,
-            conditions: [.eventPropertyContains(key: #"content.m\.mentions.user_ids"#, value: .string(user))],
+            conditions: [.eventPropertyContains(key: #"content.m\.mentions.user_ids"#, value: .string(userID.description))],
             actions: [.notify, .sound("default"), .highlight]
         )
-        return overrideHead + [inviteForMe, memberEvent, isUserMention] + overrideTail
     }
+
+    private static func containsUserName(_ userID: UserID) -> PushRule {
+        PushRule(ruleID: ".m.rule.contains_user_name", isDefault: true, pattern: String(userID.localpart),
+                 actions: [.notify, .sound("default"), .highlight])
+    }
+
+    private static let containsDisplayName = PushRule(
+        ruleID: ".m.rule.contains_display_name", isDefault: true, conditions: [.containsDisplayName],
+        actions: [.notify, .sound("default"), .highlight]
+    )
 
     private static let overrideHead: [PushRule] = [
         PushRule(ruleID: ".m.rule.master", isDefault: true, enabled: false, conditions: [], actions: []),
@@ -51,8 +66,7 @@ extension PushRuleset {
     )
 
     private static let overrideTail: [PushRule] = [
-        PushRule(ruleID: ".m.rule.contains_display_name", isDefault: true, conditions: [.containsDisplayName],
-                 actions: [.notify, .sound("default"), .highlight]),
+        containsDisplayName,
         PushRule(ruleID: ".m.rule.is_room_mention", isDefault: true,
                  conditions: [
                     .eventPropertyIs(key: #"content.m\.mentions.room"#, value: true),
