@@ -18,7 +18,7 @@ vectors: build  ## check the golden vectors in ../shared/vectors
 
 bench: bench-state-res bench-client  ## every benchmark: state resolution, then the client API against the real cluster
 
-bench-state-res:  ## state resolution of two forks of a 10,000-member room (trellis-bench, release)
+bench-state-res:  ## state resolution of two forks of a 10,000-member room, push rules of a message to 10,000 members (trellis-bench, release)
 	swift build -c release --product trellis-bench
 	$$(swift build -c release --show-bin-path)/trellis-bench
 

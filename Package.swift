@@ -133,7 +133,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "trellis-bench",
-            dependencies: ["RoomGraph", "RoomGraphTesting"],
+            dependencies: ["MatrixAPI", "RoomGraph", "RoomGraphTesting"],
             path: "Sources/Benchmarks",
             swiftSettings: swiftSettings
         ),

@@ -131,8 +131,12 @@ public struct PushRuleEvaluator: Sendable {
     private func holds(_ condition: PushCondition, displayName: String?) -> Bool {
         switch condition {
         case .eventMatch(let key, let pattern):
+            // The body, lowercased once per event, is read by every member's content rules.
+            if key == "content.body" {
+                guard let body else { return false }
+                return Self.containsWord(matching: pattern.lowercased(), in: body)
+            }
             guard let value = value(at: key)?.stringValue else { return false }
-            if key == "content.body" { return Self.containsWord(matching: pattern.lowercased(), in: value.lowercased()) }
             return Self.glob(pattern.lowercased(), matches: value.lowercased())
         case .eventPropertyIs(let key, let expected):
             return value(at: key) == expected
@@ -150,6 +154,19 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The event's value at a dotted path; `\.` is a literal dot and `\\` a backslash.
     private func value(at path: String) -> JSONValue? {
+        var value: JSONValue = .object(event)
+        for component in Self.components(of: path) {
+            guard let next = value.objectValue?[component] else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    /// The keys of a dotted path; most paths have no escapes and are split without decoding them.
+    private static func components(of path: String) -> [String] {
+        guard path.utf8.contains(UInt8(ascii: "\\")) else {
+            return path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        }
         var components: [String] = []
         var current = ""
         var escaping = false
@@ -167,12 +184,7 @@ public struct PushRuleEvaluator: Sendable {
             }
         }
         components.append(current)
-        var value: JSONValue = .object(event)
-        for component in components {
-            guard let next = value.objectValue?[component] else { return nil }
-            value = next
-        }
-        return value
+        return components
     }
 
     /// `room_member_count`'s `is`: a number with an optional `==`, `<`, `>`, `<=` or `>=`.
