@@ -369,9 +369,9 @@ struct AppendLocalEvents: PostgresPreparedStatement {
     func makeBindings() -> PostgresBindings {
         let locals = events.map(\.local)
         let new = locals.map(\.event)
-        let states = locals.compactMap { local in local.stateChange.map { (local.event.eventID, $0) } }
-        let keepsMembership = Dictionary(locals.map { ($0.event.eventID, $0.keepsMembership) },
-                                         uniquingKeysWith: { first, _ in first })
+        let states = locals.compactMap { local in
+            local.stateChange.map { (local.event.eventID, $0, local.keepsMembership) }
+        }
         let edges = new.flatMap { event in event.prevEventIDs.map { (event.eventID, $0) } }
         let transactions = locals.compactMap { local in local.transaction.map { (local.event.eventID, $0) } }
         let redactions = locals.compactMap { local in local.redaction.map { (local.event.eventID, $0) } }
@@ -406,7 +406,7 @@ struct AppendLocalEvents: PostgresPreparedStatement {
         bindings.append(extremities.map(\.roomID))
         bindings.append(extremities.map(\.eventID))
         bindings.append(locals.map { $0.replacedState ?? "" })
-        bindings.append(states.map { eventID, _ in keepsMembership[eventID] ?? false })
+        bindings.append(states.map(\.2))
         return bindings
     }
 
