@@ -46,6 +46,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
 
         // Pure Matrix model and protocol: no I/O.
         .target(name: "MatrixCore", swiftSettings: swiftSettings),
@@ -55,6 +56,8 @@ let package = Package(
         .target(name: "RoomGraph", dependencies: ["MatrixCore", "MatrixEvents"], swiftSettings: swiftSettings),
         .target(name: "GoldenVectors", dependencies: ["MatrixCore", "MatrixCrypto", "MatrixEvents", "RoomGraph"],
                 swiftSettings: swiftSettings),
+        // Image headers and thumbnails (libvips): blocking calls on bytes, no other I/O.
+        .target(name: "MediaImaging", dependencies: ["CVips"], swiftSettings: swiftSettings),
         // A seeded random number generator for reproducible tests.
         .target(name: "SeededRandom", swiftSettings: swiftSettings),
         // Builders of synthetic rooms for RoomGraph tests and benchmarks.
@@ -88,8 +91,11 @@ let package = Package(
             name: "Homeserver",
             dependencies: [
                 "MatrixCore", "MatrixCrypto", "MatrixAPI", "MatrixEvents", "RoomGraph", "Storage", "Replication",
+                "MediaImaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -157,6 +163,7 @@ let package = Package(
         .testTarget(name: "MatrixCryptoTests", dependencies: ["MatrixCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixAPITests", dependencies: ["MatrixAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaImagingTests", dependencies: ["MediaImaging"], swiftSettings: swiftSettings),
         .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],
@@ -166,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "HomeserverHTTPTests",
             dependencies: [
-                "HomeserverHTTP", "HomeserverRuntime", "HomeserverTesting",
+                "HomeserverHTTP", "HomeserverRuntime", "HomeserverTesting", "MediaImaging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -177,7 +184,7 @@ let package = Package(
         .testTarget(name: "HomeserverRuntimeTests", dependencies: ["HomeserverRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto", "Storage",
+            dependencies: ["HomeserverTesting", "MatrixCore", "MatrixCrypto", "MediaImaging", "Storage",
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["nio"],
             swiftSettings: swiftSettings

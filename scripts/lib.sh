@@ -2,7 +2,7 @@
 # Sourced by scripts/run.sh, scripts/stop.sh, scripts/test.sh and scripts/cluster.sh.
 
 # The Debian packages Trellis needs to build, run and test.
-TRELLIS_DEBIAN_PACKAGES="postgresql redis-server nginx libhiredis-dev libsodium-dev libssl-dev pkg-config curl"
+TRELLIS_DEBIAN_PACKAGES="postgresql redis-server nginx libhiredis-dev libsodium-dev libssl-dev libvips-dev pkg-config curl"
 
 log() { printf '%s %s\n' "[trellis]" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -53,6 +53,8 @@ logging:
 accounts:
   registration_enabled: true
 rate_limits: { message: null, registration: null, login: null, joins: null }
+media:
+  storage_path: $RUN_DIR/media
 CONF
 
 "$BIN_DIR/trellis" migrate --config "$RUN_DIR/trellis.yaml"

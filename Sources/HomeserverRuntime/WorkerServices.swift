@@ -29,14 +29,19 @@ public struct WorkerServices {
         let ops = OpsRoutes(checks: Self.readinessChecks(database: database, migrations: migrations, redis: redis)) {
             observability.renderMetrics()
         }
+        // The media worker streams uploads to the file store under its own limit, and marks
+        // every response with the media security headers.
         let apiSettings = MatrixHTTPServer.ListenerSettings(
             host: config.worker.listenHost,
             port: config.worker.listenPort,
-            maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
-            workerKind: kind.rawValue
+            maxRequestBodyBytes: kind == .media ? nil : config.limits.maxRequestBodyBytes,
+            workerKind: kind.rawValue,
+            responseHeaders: kind == .media ? MediaAssembly.responseHeaders : [:]
         )
         var opsSettings = apiSettings
         opsSettings.port = config.worker.metricsPort
+        opsSettings.maxRequestBodyBytes = config.limits.maxRequestBodyBytes
+        opsSettings.responseHeaders = [:]
 
         let opsRouter = MatrixHTTPServer.makeRouter(settings: opsSettings)
         ops.register(on: opsRouter, includeMetrics: true)
@@ -85,7 +90,9 @@ public struct WorkerServices {
             let publisher = ServerKeyPublisher(serverName: config.serverName, signingKey: signingKey)
             FederationInfoRoutes(keyPublisher: publisher, implementationVersion: TrellisVersion.current)
                 .register(on: router)
-        case .media, .federationSender, .push:
+        case .media:
+            try MediaAssembly(config: config, database: database, logger: logger).register(on: router)
+        case .federationSender, .push:
             break
         }
         return []

@@ -19,6 +19,8 @@ struct LocalCluster {
     let workers: [Worker]
     /// Largest body the workers accept; small so the test can exceed it cheaply.
     static let maxRequestBodyBytes = 65536
+    /// Largest upload the media workers accept: larger than the body limit of the other workers.
+    static let maxUploadBytes = 4 << 20
 
     var baseURL: String { "http://127.0.0.1:\(httpPort)" }
 
@@ -43,6 +45,7 @@ struct LocalCluster {
             logging: { level: info, format: json }
             accounts: { registration_enabled: true, password_hash_operations: 1, password_hash_memory_kib: 8 }
             rate_limits: { message: null, registration: null, login: null, joins: null }
+            media: { storage_path: \(runDirectory.appendingPathComponent("media").path), max_upload_bytes: \(maxUploadBytes) }
             """
         let configPath = runDirectory.appendingPathComponent("trellis.yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)

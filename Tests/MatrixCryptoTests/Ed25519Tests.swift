@@ -40,3 +40,18 @@ struct Ed25519Tests {
         #expect(hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite("SHA-256 in pieces")
+struct SHA256HasherTests {
+    @Test("hashing in chunks gives the one-shot digest and the FIPS 180-2 vector")
+    func chunks() {
+        let message = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        var hasher = SHA256.Hasher()
+        for chunk in stride(from: 0, to: message.count, by: 7).map({ message[$0..<min($0 + 7, message.count)] }) {
+            hasher.update(chunk)
+        }
+        let digest = hasher.finalize()
+        #expect(digest == SHA256.hash(message))
+        #expect(Hex.encode(digest) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+}

@@ -66,6 +66,7 @@ logging: { level: warning, format: json }
 # Argon2id cost (libsodium's interactive preset: 2 passes over 64 MiB).
 accounts: { registration_enabled: true }
 rate_limits: { message: null, registration: null, login: null, joins: null }
+media: { storage_path: $RUN_DIR/media }
 CONF
 "$BIN_DIR/trellis" migrate --config "$RUN_DIR/trellis.yaml" >/dev/null
 RUN_DIR=$RUN_DIR BIN_DIR=$BIN_DIR HTTP_PORT=$HTTP_PORT PORT_BASE=$PORT_BASE scripts/cluster.sh start

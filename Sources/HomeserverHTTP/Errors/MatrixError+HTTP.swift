@@ -14,6 +14,8 @@ extension MatrixError: HTTPResponseError {
         case .notFound, .unrecognized: .notFound
         case .limitExceeded: .tooManyRequests
         case .tooLarge: .contentTooLarge
+        case .cannotOverwriteMedia: .conflict
+        case .notYetUploaded: .gatewayTimeout
         // M_UNKNOWN thrown on purpose is a client error (e.g. an unknown login type, as the spec
         // and Synapse answer it); failures nobody anticipated become 500 in `status(for:mapped:isUnexpected:)`.
         default: .badRequest

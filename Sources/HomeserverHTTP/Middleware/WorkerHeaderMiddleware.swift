@@ -1,15 +1,20 @@
 import HTTPTypes
 import Hummingbird
 
-/// Names the worker kind that answered in an `X-Trellis-Worker` response header.
+/// Names the worker kind that answered in an `X-Trellis-Worker` response header, and adds the
+/// listener's other fixed headers (the media worker's security headers), to every response,
+/// errors included.
 ///
-/// Operators read it to check the load balancer's routing; the end-to-end tests assert on it.
+/// Operators read the worker header to check the load balancer's routing; the end-to-end tests
+/// assert on it.
 public struct WorkerHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
     public static var headerName: HTTPField.Name { HTTPField.Name("X-Trellis-Worker")! }
     public let workerKind: String
+    public let extraHeaders: HTTPFields
 
-    public init(workerKind: String) {
+    public init(workerKind: String, extraHeaders: HTTPFields = [:]) {
         self.workerKind = workerKind
+        self.extraHeaders = extraHeaders
     }
 
     public func handle(
@@ -19,6 +24,7 @@ public struct WorkerHeaderMiddleware<Context: RequestContext>: RouterMiddleware 
     ) async throws -> Response {
         var response = try await next(request, context)
         response.headers[Self.headerName] = workerKind
+        response.headers.append(contentsOf: extraHeaders)
         return response
     }
 }

@@ -8,27 +8,34 @@ public enum MatrixHTTPServer {
     public struct ListenerSettings: Sendable {
         public var host: String
         public var port: Int
-        /// Largest request body accepted, in bytes.
-        public var maxRequestBodyBytes: Int
+        /// Largest request body accepted, in bytes; `nil` when the routes stream bodies and
+        /// enforce their own limits (the media worker's uploads).
+        public var maxRequestBodyBytes: Int?
         /// Worker kind named in the `X-Trellis-Worker` header.
         public var workerKind: String
+        /// Headers added to every response of the listener, errors included.
+        public var responseHeaders: HTTPFields
 
-        public init(host: String, port: Int, maxRequestBodyBytes: Int, workerKind: String) {
+        public init(host: String, port: Int, maxRequestBodyBytes: Int?, workerKind: String,
+                    responseHeaders: HTTPFields = [:]) {
             self.host = host
             self.port = port
             self.maxRequestBodyBytes = maxRequestBodyBytes
             self.workerKind = workerKind
+            self.responseHeaders = responseHeaders
         }
     }
 
     /// A router with the middleware stack every Matrix listener shares.
     ///
-    /// Order, outermost first: request metrics, worker header, CORS (Matrix clients in browsers
-    /// need it on every response), Matrix error rendering, body limit.
+    /// Order, outermost first: request metrics, worker and fixed headers, CORS (Matrix clients in
+    /// browsers need it on every response), Matrix error rendering, body limit (unless bodies
+    /// are streamed).
     public static func makeRouter(settings: ListenerSettings) -> Router<MatrixRequestContext> {
         let router = Router(context: MatrixRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
-        router.add(middleware: WorkerHeaderMiddleware(workerKind: settings.workerKind))
+        router.add(middleware: WorkerHeaderMiddleware(workerKind: settings.workerKind,
+                                                      extraHeaders: settings.responseHeaders))
         router.add(
             middleware: CORSMiddleware(
                 allowOrigin: .all,
@@ -37,7 +44,9 @@ public enum MatrixHTTPServer {
             )
         )
         router.add(middleware: MatrixErrorMiddleware())
-        router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxRequestBodyBytes))
+        if let maxBytes = settings.maxRequestBodyBytes {
+            router.add(middleware: BodyLimitMiddleware(maxBytes: maxBytes))
+        }
         return router
     }
 

@@ -35,3 +35,18 @@ extension TrellisConfig {
         )
     }
 }
+
+extension TrellisConfig {
+    /// The `media` section as the media repository's settings.
+    public var mediaSettings: MediaSettings {
+        MediaSettings(
+            maxUploadBytes: media.maxUploadBytes,
+            maxImagePixels: media.maxImagePixels,
+            thumbnailSizes: media.thumbnailSizes,
+            pendingUploadLifetimeMilliseconds: Int64(media.pendingUploadLifetimeSeconds) * 1000,
+            maxPendingUploadsPerUser: media.maxPendingUploadsPerUser,
+            unauthenticatedMediaFrozen: media.freezeUnauthenticatedMedia,
+            maxDownloadWaitMilliseconds: Int64(media.maxDownloadWaitSeconds) * 1000
+        )
+    }
+}

@@ -46,11 +46,30 @@ extension TrellisConfig {
             problems.append("rate_limits.\(name): per_second must be positive and burst_count at least 1")
         }
         problems += turnProblems()
+        problems += mediaProblems()
         if Logger.Level(rawValue: logging.level) == nil {
             problems.append("logging.level: '\(logging.level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         if !["json", "text"].contains(logging.format) {
             problems.append("logging.format: must be json or text")
+        }
+        return problems
+    }
+
+    /// The problems of the `media` section.
+    private func mediaProblems() -> [String] {
+        var problems: [String] = []
+        if media.storagePath.isEmpty { problems.append("media.storage_path: must not be empty") }
+        for (key, value) in [
+            ("max_upload_bytes", media.maxUploadBytes), ("max_image_pixels", media.maxImagePixels),
+            ("pending_upload_lifetime_seconds", media.pendingUploadLifetimeSeconds),
+            ("max_pending_uploads_per_user", media.maxPendingUploadsPerUser),
+        ] where value < 1 {
+            problems.append("media.\(key): must be at least 1")
+        }
+        if media.maxDownloadWaitSeconds < 0 { problems.append("media.max_download_wait_seconds: must not be negative") }
+        for size in media.thumbnailSizes where size.width < 1 || size.height < 1 {
+            problems.append("media.thumbnail_sizes: \(size.width)x\(size.height) is not a size")
         }
         return problems
     }

@@ -1,3 +1,5 @@
+import Homeserver
+
 /// The whole configuration of a Trellis process, read from one YAML file.
 ///
 /// Every key is documented in `config/trellis.example.yaml`; `TrellisConfig.defaultsYAML`
@@ -24,6 +26,39 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var rateLimits: RateLimits
     public var turn: TURN
     public var sync: Sync
+    public var media: Media
+
+    /// The media repository (the media worker).
+    public struct Media: Codable, Sendable, Equatable {
+        /// Directory of the media files; replicas of the media worker must share it.
+        public var storagePath: String
+        /// Largest upload accepted, in bytes (announced as `m.upload.size`).
+        public var maxUploadBytes: Int
+        /// Images with more decoded pixels than this (all frames counted) are not thumbnailed.
+        public var maxImagePixels: Int
+        /// The thumbnail sizes made; a request gets the best fit.
+        public var thumbnailSizes: [ThumbnailSize]
+        /// How long an ID from `POST /_matrix/media/v1/create` waits for its upload.
+        public var pendingUploadLifetimeSeconds: Int
+        /// Pending `create` IDs one user may hold at once.
+        public var maxPendingUploadsPerUser: Int
+        /// Whether media stored from now on is served only through the authenticated endpoints
+        /// (`/_matrix/client/v1/media`); earlier media stays available on the legacy ones.
+        public var freezeUnauthenticatedMedia: Bool
+        /// The longest a download waits for a pending upload, whatever `timeout_ms` asks.
+        public var maxDownloadWaitSeconds: Int
+
+        enum CodingKeys: String, CodingKey {
+            case storagePath = "storage_path"
+            case maxUploadBytes = "max_upload_bytes"
+            case maxImagePixels = "max_image_pixels"
+            case thumbnailSizes = "thumbnail_sizes"
+            case pendingUploadLifetimeSeconds = "pending_upload_lifetime_seconds"
+            case maxPendingUploadsPerUser = "max_pending_uploads_per_user"
+            case freezeUnauthenticatedMedia = "freeze_unauthenticated_media"
+            case maxDownloadWaitSeconds = "max_download_wait_seconds"
+        }
+    }
 
     /// `/sync` and what it carries.
     public struct Sync: Codable, Sendable, Equatable {
@@ -169,7 +204,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging, accounts, rooms, turn, sync
+        case worker, database, redis, limits, logging, accounts, rooms, turn, sync, media
         case rateLimits = "rate_limits"
     }
 
@@ -225,5 +260,19 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         sync:
           maximum_timeout_seconds: 300
           presence_enabled: true
+        media:
+          storage_path: media_store
+          max_upload_bytes: 52428800
+          max_image_pixels: 32000000
+          thumbnail_sizes:
+            - { width: 32, height: 32, method: crop }
+            - { width: 96, height: 96, method: crop }
+            - { width: 320, height: 240, method: scale }
+            - { width: 640, height: 480, method: scale }
+            - { width: 800, height: 600, method: scale }
+          pending_upload_lifetime_seconds: 86400
+          max_pending_uploads_per_user: 5
+          freeze_unauthenticated_media: true
+          max_download_wait_seconds: 60
         """
 }

@@ -26,6 +26,9 @@ struct ClientAPITestServer {
     var presenceEnabled = false
     /// Whether `/sync` is served too, with its stream readers running, as the sync worker does.
     var servesSync = false
+    /// Whether the media routes are served too, as the media worker serves them: request bodies
+    /// streamed, media security headers on every response, files in a fresh directory.
+    var servesMedia = false
 
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
         let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
@@ -41,7 +44,11 @@ struct ClientAPITestServer {
             sync: { presence_enabled: \(presenceEnabled) }
             \(extraConfiguration)
             """
-        let config = try ConfigLoader.load(yaml: yaml, environment: [:])
+        let mediaDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-media-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: mediaDirectory) }
+        let config = try ConfigLoader.load(
+            yaml: yaml, environment: ["TRELLIS__MEDIA__STORAGE_PATH": mediaDirectory.path]
+        )
         try await PostgresTestDatabase.with { database in
             _ = try await MigrationRunner(database: database, migrations: try Migration.bundled()).migrate()
             let redis = RedisConnection(
@@ -50,11 +57,15 @@ struct ClientAPITestServer {
             )
             defer { redis.close() }
             let settings = MatrixHTTPServer.ListenerSettings(
-                host: "127.0.0.1", port: 0, maxRequestBodyBytes: 1 << 20, workerKind: "client-api"
+                host: "127.0.0.1", port: 0, maxRequestBodyBytes: servesMedia ? nil : 1 << 20,
+                workerKind: "client-api", responseHeaders: servesMedia ? MediaAssembly.responseHeaders : [:]
             )
             let router = MatrixHTTPServer.makeRouter(settings: settings)
             try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
                                   logger: Logger(label: "test")).register(on: router)
+            if servesMedia {
+                try MediaAssembly(config: config, database: database, logger: Logger(label: "test")).register(on: router)
+            }
             let sync = SyncAssembly(config: config, database: database, logger: Logger(label: "test"))
             let syncServices = servesSync ? try sync.register(on: router) : []
             let notifier = sync.notifier
@@ -63,7 +74,7 @@ struct ClientAPITestServer {
                 for service in syncServices { group.addTask { try await service.run() } }
                 try await Application(router: router).test(.router) { client in
                     try await test(ClientAPIClient(client: client, redis: redis, database: database,
-                                                   syncNotifier: notifier))
+                                                   syncNotifier: notifier, mediaDirectory: mediaDirectory))
                 }
                 group.cancelAll()
             }
@@ -79,6 +90,8 @@ struct ClientAPIClient: Sendable {
     let database: Database
     /// The long-polls `/sync` holds, for tests that wait until one is waiting.
     let syncNotifier: SyncNotifier
+    /// The media file store's directory (used only when media is served).
+    let mediaDirectory: URL
 
     /// A request with an optional JSON body and access token; returns status and parsed body.
     @discardableResult

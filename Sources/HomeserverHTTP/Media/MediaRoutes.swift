@@ -1,0 +1,151 @@
+import Homeserver
+import HTTPTypes
+import Hummingbird
+import MatrixCore
+import Metrics
+import NIOCore
+
+/// The media repository's client endpoints: the authenticated `/_matrix/client/v1/media/*`
+/// (spec v1.11), uploads under `/_matrix/media/{v3,r0}` and `/_matrix/media/v1/create`, and the
+/// legacy unauthenticated downloads and thumbnails, which serve only media stored before
+/// unauthenticated access was frozen.
+public struct MediaRoutes: Sendable {
+    let repository: MediaRepository
+
+    /// How long a download waits for a pending upload unless `timeout_ms` says otherwise.
+    static let defaultWaitMilliseconds: Int64 = 20_000
+    private static let bytesSent = Counter(label: "trellis_media_sent_bytes_total")
+
+    public init(repository: MediaRepository) {
+        self.repository = repository
+    }
+
+    public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
+        let authenticated = router.group("/_matrix/client/v1/media").add(middleware: authentication)
+        registerReads(on: authenticated, authenticated: true)
+        authenticated.get("config") { _, _ in configuration }
+
+        for prefix in ["/_matrix/media/v3", "/_matrix/media/r0"] {
+            registerReads(on: router.group(RouterPath(prefix)), authenticated: false)
+            let group = router.group(RouterPath(prefix)).add(middleware: authentication)
+            group.get("config") { _, _ in configuration }
+            group.post("upload") { request, context in
+                let uri = try await repository.upload(
+                    try Self.checkedBody(of: request, limit: repository.maxUploadBytes),
+                    contentType: request.headers[.contentType], fileName: request.uri.queryParameters.get("filename"),
+                    by: try context.requireRequester().userID
+                )
+                return ["content_uri": .string(uri.description)] as JSONObject
+            }
+            group.put("upload/:serverName/:mediaId") { request, context in
+                try await repository.upload(
+                    try Self.checkedBody(of: request, limit: repository.maxUploadBytes),
+                    to: try Self.origin(context), mediaID: try context.pathParameter("mediaId"),
+                    contentType: request.headers[.contentType], fileName: request.uri.queryParameters.get("filename"),
+                    by: try context.requireRequester().userID
+                )
+                return JSONObject()
+            }
+        }
+        router.group("/_matrix/media/v1").add(middleware: authentication).post("create") { _, context in
+            let (uri, expiresAt) = try await repository.reserve(for: try context.requireRequester().userID)
+            return ["content_uri": .string(uri.description), "unused_expires_at": .integer(expiresAt)] as JSONObject
+        }
+    }
+
+    private var configuration: JSONObject {
+        ["m.upload.size": .integer(Int64(repository.maxUploadBytes))]
+    }
+
+    /// Downloads and thumbnails.
+    private func registerReads(on group: RouterGroup<MatrixRequestContext>, authenticated: Bool) {
+        for path in ["download/:serverName/:mediaId", "download/:serverName/:mediaId/:fileName"] {
+            group.get(RouterPath(path)) { request, context in
+                let content = try await repository.content(
+                    origin: try Self.origin(context), mediaID: try context.pathParameter("mediaId"),
+                    authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request)
+                )
+                let fileName = try context.parameters.get("fileName") == nil ? content.uploadName
+                    : try context.pathParameter("fileName")
+                return try await download(content, fileName: fileName)
+            }
+        }
+        group.get("thumbnail/:serverName/:mediaId") { request, context in
+            let thumbnail = try await repository.thumbnail(
+                origin: try Self.origin(context), mediaID: try context.pathParameter("mediaId"),
+                width: try Self.requiredDimension("width", of: request),
+                height: try Self.requiredDimension("height", of: request),
+                method: try Self.method(of: request), animated: try request.booleanQuery("animated") ?? false,
+                authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request)
+            )
+            Self.bytesSent.increment(by: thumbnail.bytes.count)
+            var headers = HTTPFields()
+            headers[.contentType] = thumbnail.contentType
+            headers[.contentDisposition] = MediaHeaders.contentDisposition(contentType: thumbnail.contentType,
+                                                                           fileName: "thumbnail")
+            headers[.cacheControl] = Self.cacheControl
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: thumbnail.bytes)))
+        }
+    }
+
+    /// The file's bytes, streamed from the file store.
+    private func download(_ content: MediaContent, fileName: String?) async throws -> Response {
+        guard await repository.files.hasContent(content.sha256) else {
+            throw MatrixError(.notFound, "The media's content is missing")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = content.contentType
+        headers[.contentDisposition] = MediaHeaders.contentDisposition(contentType: content.contentType,
+                                                                       fileName: fileName)
+        headers[.cacheControl] = Self.cacheControl
+        let files = repository.files
+        let body = ResponseBody(contentLength: Int(content.size)) { writer in
+            try await files.withContent(content.sha256) { chunks in
+                for try await chunk in chunks {
+                    try await writer.write(chunk)
+                    Self.bytesSent.increment(by: chunk.readableBytes)
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Media never changes under its URI; caches may keep it for a day.
+    private static let cacheControl = "public, max-age=86400, s-maxage=86400"
+
+    /// The request body, refused at once when its declared length is over the limit (the rest
+    /// is enforced while it streams to the file store).
+    private static func checkedBody(of request: Request, limit: Int) throws -> RequestBody {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw MatrixError(.tooLarge, "The upload is larger than the limit of \(limit) bytes")
+        }
+        return request.body
+    }
+
+    private static func origin(_ context: MatrixRequestContext) throws -> ServerName {
+        guard let origin = try? ServerName(parsing: try context.pathParameter("serverName")) else {
+            throw MatrixError(.notFound, "No such media")
+        }
+        return origin
+    }
+
+    private static func waitMilliseconds(_ request: Request) throws -> Int64 {
+        Int64(try request.nonNegativeIntegerQuery("timeout_ms") ?? Int(defaultWaitMilliseconds))
+    }
+
+    private static func requiredDimension(_ name: String, of request: Request) throws -> Int {
+        guard let value = try request.nonNegativeIntegerQuery(name) else {
+            throw MatrixError(.missingParam, "Missing query parameter '\(name)'")
+        }
+        return value
+    }
+
+    private static func method(of request: Request) throws -> ThumbnailMethod {
+        guard let text = request.uri.queryParameters.get("method") else { return .scale }
+        guard let method = ThumbnailMethod(rawValue: text) else {
+            throw MatrixError(.invalidParam, "method must be 'crop' or 'scale'")
+        }
+        return method
+    }
+}
