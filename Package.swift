@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries, each wrapped once and imported by exactly one module.
@@ -75,6 +76,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outbound server-server requests: discovery, X-Matrix signing, remote signing keys.
+        .target(
+            name: "FederationClient",
+            dependencies: [
+                "MatrixCore", "MatrixCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -91,7 +104,7 @@ let package = Package(
             name: "Homeserver",
             dependencies: [
                 "MatrixCore", "MatrixCrypto", "MatrixAPI", "MatrixEvents", "RoomGraph", "Storage", "Replication",
-                "MediaImaging",
+                "MediaImaging", "FederationClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -175,6 +188,8 @@ let package = Package(
             dependencies: [
                 "HomeserverHTTP", "HomeserverRuntime", "HomeserverTesting", "MediaImaging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

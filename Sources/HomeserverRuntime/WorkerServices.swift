@@ -91,7 +91,8 @@ public struct WorkerServices {
             FederationInfoRoutes(keyPublisher: publisher, implementationVersion: TrellisVersion.current)
                 .register(on: router)
         case .media:
-            try MediaAssembly(config: config, database: database, logger: logger).register(on: router)
+            try MediaAssembly(config: config, database: database, signingKey: signingKey, logger: logger)
+                .register(on: router)
         case .federationSender, .push:
             break
         }

@@ -157,11 +157,11 @@ public struct MediaStore: Sendable {
         return count
     }
 
-    /// Deletes the rows of the given media; returns each deleted row's content digest that no
-    /// remaining row shares, so its bytes can go too.
-    public func delete(_ media: [(origin: String, mediaID: String)]) async throws -> (deleted: Int, orphaned: [String]) {
+    /// Deletes the rows of the given media. Returns the media IDs deleted, and each deleted
+    /// row's content digest that no remaining row shares, so its bytes can go too.
+    public func delete(_ media: [(origin: String, mediaID: String)]) async throws -> (deleted: [String], orphaned: [String]) {
         try await database.transaction { connection in
-            var deleted = 0
+            var deleted: [String] = []
             var digests: Set<String> = []
             for (origin, mediaID) in media {
                 let rows = try await connection.query(
@@ -169,7 +169,7 @@ public struct MediaStore: Sendable {
                     logger: database.queryLogger("delete_media")
                 )
                 for try await digest in rows.decode(String?.self) {
-                    deleted += 1
+                    deleted.append(mediaID)
                     if let digest { digests.insert(digest) }
                 }
             }
@@ -180,6 +180,16 @@ public struct MediaStore: Sendable {
             for try await digest in still.decode(String.self) { digests.remove(digest) }
             return (deleted, digests.sorted())
         }
+    }
+
+    /// How many files `uploader` stored.
+    public func count(uploadedBy uploader: String) async throws -> Int {
+        let rows = try await database.client.query(
+            "SELECT count(*)::int FROM media WHERE uploader = \(uploader)",
+            logger: database.queryLogger("count_user_media")
+        )
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 
     /// The media `uploader` stored, newest first.

@@ -16,6 +16,8 @@ struct ClusterEndToEndTests {
             #"^/_matrix/client/(r0|v3|unstable)/(sync|events)$"#: ["/_matrix/client/v3/sync", "/_matrix/client/r0/events"],
             #"^/_matrix/client/unstable/org\.matrix\.simplified_msc3575/sync$"#:
                 ["/_matrix/client/unstable/org.matrix.simplified_msc3575/sync"],
+            #"^/_synapse/admin/v1/users/[^/]+/media$"#: ["/_synapse/admin/v1/users/%40a%3Ab/media"],
+            #"^/_synapse/admin/v1/user/[^/]+/media/quarantine$"#: ["/_synapse/admin/v1/user/%40a%3Ab/media/quarantine"],
         ]
         var probes: [(String, String)] = []
         for line in table.split(separator: "\n") where !line.hasPrefix("#") {

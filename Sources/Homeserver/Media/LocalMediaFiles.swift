@@ -69,6 +69,20 @@ public struct LocalMediaFiles: Sendable {
         }
     }
 
+    /// Writes bytes held in memory (a fetched remote file) to a new staging file.
+    public func stage(_ bytes: [UInt8]) async throws -> StagedFile {
+        let path = root.appending("staging/" + SecureToken.alphanumeric(24))
+        do {
+            try await fileSystem.withFileHandle(forWritingAt: path) { handle in
+                _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
+            }
+        } catch {
+            _ = try? await fileSystem.removeItem(at: path)
+            throw error
+        }
+        return StagedFile(path: path, sha256: Hex.encode(SHA256.hash(bytes)), size: Int64(bytes.count))
+    }
+
     /// Moves a staged file to its content address. A file with the same content already there
     /// is replaced by an identical one.
     public func keep(_ staged: StagedFile) async throws {
@@ -118,11 +132,8 @@ public struct LocalMediaFiles: Sendable {
     public func storeThumbnail(_ bytes: [UInt8], of sha256: String, named name: String) async throws {
         let path = thumbnailPath(sha256, name)
         try await fileSystem.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
-        let staging = root.appending("staging/" + SecureToken.alphanumeric(24))
-        try await fileSystem.withFileHandle(forWritingAt: staging) { handle in
-            _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
-        }
-        try await fileSystem.replaceItem(at: path, withItemAt: staging)
+        let staged = try await stage(bytes)
+        try await fileSystem.replaceItem(at: path, withItemAt: staged.path)
     }
 
     /// Removes the content `sha256` and every thumbnail made from it.

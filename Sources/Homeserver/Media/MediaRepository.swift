@@ -28,9 +28,13 @@ public struct MediaRepository: Sendable {
     /// Where the bytes are.
     public let files: LocalMediaFiles
     let settings: MediaSettings
-    let serverName: ServerName
+    /// This server's name: the origin of local media.
+    public let serverName: ServerName
     let thumbnailer: ImageThumbnailer
+    /// Where media of other servers comes from; `nil` serves local media only.
+    let remote: RemoteMediaFetcher?
     let thumbnailWork = SingleFlight<String, ThumbnailContent>()
+    let remoteWork = SingleFlight<String, MediaRecord>()
     let logger: Logger
 
     private static let bytesReceived = Counter(label: "trellis_media_received_bytes_total")
@@ -39,12 +43,13 @@ public struct MediaRepository: Sendable {
     private static let pendingPollInterval: Duration = .milliseconds(250)
 
     public init(store: MediaStore, files: LocalMediaFiles, settings: MediaSettings, serverName: ServerName,
-                logger: Logger) {
+                remote: RemoteMediaFetcher?, logger: Logger) {
         self.store = store
         self.files = files
         self.settings = settings
         self.serverName = serverName
         self.thumbnailer = ImageThumbnailer(maxPixels: settings.maxImagePixels)
+        self.remote = remote
         self.logger = logger
     }
 
@@ -121,11 +126,14 @@ public struct MediaRepository: Sendable {
     /// The content of `mxc://origin/mediaID`. A pending upload is waited for up to
     /// `waitMilliseconds` (capped by the configuration), then `504 M_NOT_YET_UPLOADED`.
     /// `authenticated` tells whether the request came through the authenticated endpoints;
-    /// media stored while unauthenticated access was frozen is `404` otherwise.
+    /// media stored while unauthenticated access was frozen is `404` otherwise. Media of other
+    /// servers is fetched from them once and cached, unless `allowRemote` is false.
     public func content(
-        origin: ServerName, mediaID: String, authenticated: Bool, waitMilliseconds: Int64
+        origin: ServerName, mediaID: String, authenticated: Bool, waitMilliseconds: Int64, allowRemote: Bool = true
     ) async throws -> MediaContent {
-        let record = try await uploadedRecord(origin: origin, mediaID: mediaID, waitMilliseconds: waitMilliseconds)
+        let record = origin == serverName
+            ? try await uploadedRecord(origin: origin, mediaID: mediaID, waitMilliseconds: waitMilliseconds)
+            : try await remoteRecord(origin: origin, mediaID: mediaID, allowRemote: allowRemote)
         guard authenticated || !record.authenticated else {
             throw MatrixError(.notFound, "This media is only served through the authenticated media endpoints")
         }
@@ -179,11 +187,39 @@ public struct MediaRepository: Sendable {
         }
     }
 
-    /// The uploaded row of the media, waiting for a pending upload until the deadline.
-    private func uploadedRecord(origin: ServerName, mediaID: String, waitMilliseconds: Int64) async throws -> MediaRecord {
-        guard origin == serverName else {
-            throw MatrixError(.notFound, "Media from other servers is not available yet")
+    /// The cached row of remote media, fetched from its origin on first use (one fetch per file
+    /// however many requests ask at once).
+    private func remoteRecord(origin: ServerName, mediaID: String, allowRemote: Bool) async throws -> MediaRecord {
+        if let cached = try await store.media(origin: origin.description, mediaID: mediaID) {
+            guard cached.quarantinedBy == nil else { throw MatrixError(.notFound, "No such media") }
+            return cached
         }
+        guard allowRemote, let remote else { throw MatrixError(.notFound, "No such media") }
+        return try await remoteWork.run("\(origin)/\(mediaID)") { [self] in
+            let file = try await remote.fetch(origin: origin, mediaID: mediaID, maxBytes: settings.maxUploadBytes)
+            let staged = try await files.stage(file.bytes)
+            let now = unixMilliseconds()
+            let record = MediaRecord(
+                origin: origin.description, mediaID: mediaID, uploader: nil, createdAt: now, uploadedAt: now,
+                unusedExpiresAt: nil, contentType: Self.contentType(file.contentType), uploadName: file.fileName,
+                size: staged.size, sha256: staged.sha256, authenticated: true
+            )
+            do {
+                try await files.keep(staged)
+                try await store.insert(record)
+            } catch {
+                await files.discard(staged)
+                throw error
+            }
+            Self.bytesReceived.increment(by: Int(staged.size))
+            logger.info("remote media cached", metadata: ["origin": "\(origin)", "media_id": "\(mediaID)",
+                                                          "size": "\(staged.size)"])
+            return record
+        }
+    }
+
+    /// The uploaded row of local media, waiting for a pending upload until the deadline.
+    private func uploadedRecord(origin: ServerName, mediaID: String, waitMilliseconds: Int64) async throws -> MediaRecord {
         let deadline = ContinuousClock.now + .milliseconds(min(max(waitMilliseconds, 0), settings.maxDownloadWaitMilliseconds))
         while true {
             guard let record = try await store.media(origin: origin.description, mediaID: mediaID),

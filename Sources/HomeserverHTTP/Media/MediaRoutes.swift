@@ -2,7 +2,6 @@ import Homeserver
 import HTTPTypes
 import Hummingbird
 import MatrixCore
-import Metrics
 import NIOCore
 
 /// The media repository's client endpoints: the authenticated `/_matrix/client/v1/media/*`
@@ -14,7 +13,6 @@ public struct MediaRoutes: Sendable {
 
     /// How long a download waits for a pending upload unless `timeout_ms` says otherwise.
     static let defaultWaitMilliseconds: Int64 = 20_000
-    private static let bytesSent = Counter(label: "trellis_media_sent_bytes_total")
 
     public init(repository: MediaRepository) {
         self.repository = repository
@@ -63,7 +61,8 @@ public struct MediaRoutes: Sendable {
             group.get(RouterPath(path)) { request, context in
                 let content = try await repository.content(
                     origin: try Self.origin(context), mediaID: try context.pathParameter("mediaId"),
-                    authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request)
+                    authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request),
+                    allowRemote: try request.booleanQuery("allow_remote") ?? true
                 )
                 let fileName = try context.parameters.get("fileName") == nil ? content.uploadName
                     : try context.pathParameter("fileName")
@@ -78,41 +77,28 @@ public struct MediaRoutes: Sendable {
                 method: try Self.method(of: request), animated: try request.booleanQuery("animated") ?? false,
                 authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request)
             )
-            Self.bytesSent.increment(by: thumbnail.bytes.count)
             var headers = HTTPFields()
             headers[.contentType] = thumbnail.contentType
             headers[.contentDisposition] = MediaHeaders.contentDisposition(contentType: thumbnail.contentType,
                                                                            fileName: "thumbnail")
             headers[.cacheControl] = Self.cacheControl
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: thumbnail.bytes)))
+            return Response(status: .ok, headers: headers, body: MediaFileBody.bytes(thumbnail.bytes))
         }
     }
 
     /// The file's bytes, streamed from the file store.
     private func download(_ content: MediaContent, fileName: String?) async throws -> Response {
-        guard await repository.files.hasContent(content.sha256) else {
-            throw MatrixError(.notFound, "The media's content is missing")
-        }
         var headers = HTTPFields()
         headers[.contentType] = content.contentType
         headers[.contentDisposition] = MediaHeaders.contentDisposition(contentType: content.contentType,
                                                                        fileName: fileName)
         headers[.cacheControl] = Self.cacheControl
-        let files = repository.files
-        let body = ResponseBody(contentLength: Int(content.size)) { writer in
-            try await files.withContent(content.sha256) { chunks in
-                for try await chunk in chunks {
-                    try await writer.write(chunk)
-                    Self.bytesSent.increment(by: chunk.readableBytes)
-                }
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
+        return Response(status: .ok, headers: headers,
+                        body: try await MediaFileBody.stream(content, from: repository.files))
     }
 
     /// Media never changes under its URI; caches may keep it for a day.
-    private static let cacheControl = "public, max-age=86400, s-maxage=86400"
+    static let cacheControl = "public, max-age=86400, s-maxage=86400"
 
     /// The request body, refused at once when its declared length is over the limit (the rest
     /// is enforced while it streams to the file store).
@@ -123,25 +109,25 @@ public struct MediaRoutes: Sendable {
         return request.body
     }
 
-    private static func origin(_ context: MatrixRequestContext) throws -> ServerName {
+    static func origin(_ context: MatrixRequestContext) throws -> ServerName {
         guard let origin = try? ServerName(parsing: try context.pathParameter("serverName")) else {
             throw MatrixError(.notFound, "No such media")
         }
         return origin
     }
 
-    private static func waitMilliseconds(_ request: Request) throws -> Int64 {
+    static func waitMilliseconds(_ request: Request) throws -> Int64 {
         Int64(try request.nonNegativeIntegerQuery("timeout_ms") ?? Int(defaultWaitMilliseconds))
     }
 
-    private static func requiredDimension(_ name: String, of request: Request) throws -> Int {
+    static func requiredDimension(_ name: String, of request: Request) throws -> Int {
         guard let value = try request.nonNegativeIntegerQuery(name) else {
             throw MatrixError(.missingParam, "Missing query parameter '\(name)'")
         }
         return value
     }
 
-    private static func method(of request: Request) throws -> ThumbnailMethod {
+    static func method(of request: Request) throws -> ThumbnailMethod {
         guard let text = request.uri.queryParameters.get("method") else { return .scale }
         guard let method = ThumbnailMethod(rawValue: text) else {
             throw MatrixError(.invalidParam, "method must be 'crop' or 'scale'")

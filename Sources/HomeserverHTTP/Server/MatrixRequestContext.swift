@@ -11,6 +11,8 @@ public struct MatrixRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The user and device of the access token, set by `AccessTokenMiddleware`.
     public var requester: Requester?
+    /// The server that signed a federation request, set by `FederationAuthMiddleware`.
+    public var origin: ServerName?
     /// The address of the peer (the load balancer, or the client when reached directly).
     public let peerAddress: String?
 

@@ -50,3 +50,10 @@ extension TrellisConfig {
         )
     }
 }
+
+extension TrellisConfig.Federation {
+    /// The destination overrides by server name (the last one wins for a name given twice).
+    var overridesByServer: [String: String] {
+        Dictionary(destinationOverrides.map { ($0.serverName, $0.baseURL) }, uniquingKeysWith: { $1 })
+    }
+}

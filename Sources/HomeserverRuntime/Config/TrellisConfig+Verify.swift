@@ -67,6 +67,12 @@ extension TrellisConfig {
         ] where value < 1 {
             problems.append("media.\(key): must be at least 1")
         }
+        for override in federation.destinationOverrides where (try? ServerName(parsing: override.serverName)) == nil
+            || !(override.baseURL.hasPrefix("http://") || override.baseURL.hasPrefix("https://")) {
+            problems.append("federation.destination_overrides: '\(override.serverName)' must be a server name and "
+                + "'\(override.baseURL)' an http(s) URL")
+        }
+        if federation.requestTimeoutSeconds < 1 { problems.append("federation.request_timeout_seconds: must be at least 1") }
         if media.maxDownloadWaitSeconds < 0 { problems.append("media.max_download_wait_seconds: must not be negative") }
         for size in media.thumbnailSizes where size.width < 1 || size.height < 1 {
             problems.append("media.thumbnail_sizes: \(size.width)x\(size.height) is not a size")

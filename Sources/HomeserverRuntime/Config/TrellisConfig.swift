@@ -27,6 +27,32 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
     public var turn: TURN
     public var sync: Sync
     public var media: Media
+    public var federation: Federation
+
+    /// Requests to other servers.
+    public struct Federation: Codable, Sendable, Equatable {
+        /// Servers reached at a fixed base URL instead of being resolved: for tests and
+        /// private networks.
+        public var destinationOverrides: [DestinationOverride]
+        /// How long a request to another server may take.
+        public var requestTimeoutSeconds: Int
+
+        /// `server_name` is reached at `base_url` (e.g. `http://127.0.0.1:8448`).
+        public struct DestinationOverride: Codable, Sendable, Equatable {
+            public var serverName: String
+            public var baseURL: String
+
+            enum CodingKeys: String, CodingKey {
+                case serverName = "server_name"
+                case baseURL = "base_url"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case destinationOverrides = "destination_overrides"
+            case requestTimeoutSeconds = "request_timeout_seconds"
+        }
+    }
 
     /// The media repository (the media worker).
     public struct Media: Codable, Sendable, Equatable {
@@ -204,7 +230,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         case signingKeyPath = "signing_key_path"
         case registrationSharedSecret = "registration_shared_secret"
         case federationDelegate = "federation_delegate"
-        case worker, database, redis, limits, logging, accounts, rooms, turn, sync, media
+        case worker, database, redis, limits, logging, accounts, rooms, turn, sync, media, federation
         case rateLimits = "rate_limits"
     }
 
@@ -274,5 +300,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           max_pending_uploads_per_user: 5
           freeze_unauthenticated_media: true
           max_download_wait_seconds: 60
+        federation:
+          destination_overrides: []
+          request_timeout_seconds: 30
         """
 }

@@ -30,10 +30,47 @@ struct ClientAPITestServer {
     /// streamed, media security headers on every response, files in a fresh directory.
     var servesMedia = false
 
+    /// The server name in user IDs and media URIs.
+    var serverName = "test.local"
+    var signingKey = ServerSigningKey.generate()
+
+    /// Serves in memory and hands `test` a client of it.
     func run(_ test: @Sendable (ClientAPIClient) async throws -> Void) async throws {
+        try await serve(port: 0) { router, state in
+            try await Application(router: router).test(.router) { client in
+                try await test(ClientAPIClient(client: client, redis: state.redis, database: state.database,
+                                               syncNotifier: state.syncNotifier, mediaDirectory: state.mediaDirectory))
+            }
+        }
+    }
+
+    /// Serves on `port` of 127.0.0.1 with a real listener, for other servers to connect to,
+    /// while `body` runs; `body` gets the server's database and media directory.
+    func runListening(on port: Int, _ body: @Sendable (Database, URL) async throws -> Void) async throws {
+        try await serve(port: port) { router, state in
+            let (started, listening) = AsyncStream.makeStream(of: Void.self)
+            let application = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { _ in listening.yield() }
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await application.run() }
+                for await _ in started { break }
+                try await body(state.database, state.mediaDirectory)
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Builds the routes over a fresh database and runs `body` with them (and the sync
+    /// readers, when served).
+    private func serve(
+        port: Int,
+        _ body: @Sendable (Router<MatrixRequestContext>, ServedState) async throws -> Void
+    ) async throws {
         let secret = registrationSharedSecret.map { JSONValue.string($0).jsonString() } ?? "null"
         let yaml = """
-            server_name: test.local
+            server_name: \(serverName)
             registration_shared_secret: \(secret)
             accounts:
               registration_enabled: \(registrationEnabled)
@@ -57,14 +94,18 @@ struct ClientAPITestServer {
             )
             defer { redis.close() }
             let settings = MatrixHTTPServer.ListenerSettings(
-                host: "127.0.0.1", port: 0, maxRequestBodyBytes: servesMedia ? nil : 1 << 20,
+                host: "127.0.0.1", port: port, maxRequestBodyBytes: servesMedia ? nil : 1 << 20,
                 workerKind: "client-api", responseHeaders: servesMedia ? MediaAssembly.responseHeaders : [:]
             )
             let router = MatrixHTTPServer.makeRouter(settings: settings)
-            try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: .generate(),
+            try ClientAPIAssembly(config: config, database: database, redis: redis, signingKey: signingKey,
                                   logger: Logger(label: "test")).register(on: router)
             if servesMedia {
-                try MediaAssembly(config: config, database: database, logger: Logger(label: "test")).register(on: router)
+                try MediaAssembly(config: config, database: database, signingKey: signingKey, logger: Logger(label: "test"))
+                    .register(on: router)
+                FederationInfoRoutes(keyPublisher: ServerKeyPublisher(serverName: serverName, signingKey: signingKey),
+                                     implementationVersion: TrellisVersion.current)
+                    .register(on: router)
             }
             let sync = SyncAssembly(config: config, database: database, logger: Logger(label: "test"))
             let syncServices = servesSync ? try sync.register(on: router) : []
@@ -72,14 +113,20 @@ struct ClientAPITestServer {
             MatrixHTTPServer.answerUnsupportedMethods(on: router)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in syncServices { group.addTask { try await service.run() } }
-                try await Application(router: router).test(.router) { client in
-                    try await test(ClientAPIClient(client: client, redis: redis, database: database,
-                                                   syncNotifier: notifier, mediaDirectory: mediaDirectory))
-                }
+                try await body(router, ServedState(database: database, redis: redis, syncNotifier: notifier,
+                                                   mediaDirectory: mediaDirectory))
                 group.cancelAll()
             }
         }
     }
+}
+
+/// What a test server runs on besides its routes.
+private struct ServedState: Sendable {
+    let database: Database
+    let redis: RedisConnection
+    let syncNotifier: SyncNotifier
+    let mediaDirectory: URL
 }
 
 /// A Matrix client over the in-memory test transport.
