@@ -132,6 +132,7 @@ let package = Package(
             name: "HomeserverRuntime",
             dependencies: [
                 "HomeserverHTTP", "Homeserver", "Storage", "Replication", "MatrixAPI", "MatrixCrypto", "MatrixEvents",
+                "FederationClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -177,6 +178,7 @@ let package = Package(
         .testTarget(name: "MatrixEventsTests", dependencies: ["MatrixEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "MatrixAPITests", dependencies: ["MatrixAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "MediaImagingTests", dependencies: ["MediaImaging"], swiftSettings: swiftSettings),
+        .testTarget(name: "FederationClientTests", dependencies: ["FederationClient"], swiftSettings: swiftSettings),
         .testTarget(name: "RoomGraphTests", dependencies: ["RoomGraph", "RoomGraphTesting", "SeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "GoldenVectorTests", dependencies: ["GoldenVectors"], swiftSettings: swiftSettings),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "HomeserverTesting"],

@@ -41,12 +41,24 @@ public struct MediaAssembly {
             store: MediaStore(database: database), files: files, settings: config.mediaSettings, serverName: serverName,
             remote: RemoteMediaFetcher(client: federation, logger: logger), logger: logger
         )
-        MediaRoutes(repository: repository).register(on: router, authentication: authentication)
+        MediaRoutes(repository: repository, previews: urlPreviews(repository: repository))
+            .register(on: router, authentication: authentication)
         AdminMediaRoutes(administration: MediaAdministration(store: MediaStore(database: database), files: files,
                                                              logger: logger))
             .register(on: router, authentication: authentication)
         let keyRing = ServerKeyRing(client: federation, store: ServerKeyStore(database: database), logger: logger)
         FederationMediaRoutes(repository: repository)
             .register(on: router, authentication: FederationAuthMiddleware(serverName: config.serverName, keyRing: keyRing))
+    }
+
+    /// The URL preview service, when `media.url_previews.enabled`.
+    private func urlPreviews(repository: MediaRepository) -> URLPreviewService? {
+        let settings = config.media.urlPreviews
+        guard settings.enabled else { return nil }
+        let fetcher = GuardedFetcher(
+            deniedRanges: settings.deniedIPRanges.compactMap(IPRange.init), allowedRanges: settings.allowedIPRanges.compactMap(IPRange.init),
+            maxBytes: settings.maxBytes, timeout: .seconds(settings.timeoutSeconds), logger: logger
+        )
+        return URLPreviewService(fetcher: fetcher, repository: repository, logger: logger)
     }
 }

@@ -60,13 +60,23 @@ public struct MediaRepository: Sendable {
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, contentType: String?, fileName: String?, by uploader: UserID
     ) async throws -> MXCURI where Chunks.Element == ByteBuffer {
-        let staged = try await files.stage(chunks, limit: settings.maxUploadBytes)
+        try await keep(try await files.stage(chunks, limit: settings.maxUploadBytes), contentType: contentType,
+                       fileName: fileName, uploader: uploader)
+    }
+
+    /// Stores bytes the server fetched itself (a URL preview's image) as new local media.
+    public func store(_ bytes: [UInt8], contentType: String?, fileName: String?) async throws -> MXCURI {
+        try await keep(try await files.stage(bytes), contentType: contentType, fileName: fileName, uploader: nil)
+    }
+
+    /// Keeps a staged file under a new media ID.
+    private func keep(_ staged: StagedFile, contentType: String?, fileName: String?, uploader: UserID?) async throws -> MXCURI {
         let uri = try MXCURI(serverName: serverName, mediaID: Self.newMediaID())
         let now = unixMilliseconds()
         do {
             try await files.keep(staged)
             try await store.insert(MediaRecord(
-                origin: serverName.description, mediaID: String(uri.mediaID), uploader: uploader.description,
+                origin: serverName.description, mediaID: String(uri.mediaID), uploader: uploader?.description,
                 createdAt: now, uploadedAt: now, unusedExpiresAt: nil,
                 contentType: Self.contentType(contentType), uploadName: fileName, size: staged.size,
                 sha256: staged.sha256, authenticated: settings.unauthenticatedMediaFrozen
@@ -76,8 +86,13 @@ public struct MediaRepository: Sendable {
             throw error
         }
         Self.bytesReceived.increment(by: Int(staged.size))
-        logger.info("media uploaded", metadata: ["media_id": "\(uri.mediaID)", "size": "\(staged.size)"])
+        logger.info("media stored", metadata: ["media_id": "\(uri.mediaID)", "size": "\(staged.size)"])
         return uri
+    }
+
+    /// The header of an image held in memory; `nil` when it is no image Trellis reads.
+    public func imageHeader(of bytes: [UInt8]) -> ImageHeader? {
+        try? thumbnailer.header(of: bytes)
     }
 
     /// Reserves a media ID for an asynchronous upload (`POST /media/v1/create`); returns it

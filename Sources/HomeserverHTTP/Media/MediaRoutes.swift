@@ -10,23 +10,28 @@ import NIOCore
 /// unauthenticated access was frozen.
 public struct MediaRoutes: Sendable {
     let repository: MediaRepository
+    /// `nil` when URL previews are off.
+    let previews: URLPreviewService?
 
     /// How long a download waits for a pending upload unless `timeout_ms` says otherwise.
     static let defaultWaitMilliseconds: Int64 = 20_000
 
-    public init(repository: MediaRepository) {
+    public init(repository: MediaRepository, previews: URLPreviewService?) {
         self.repository = repository
+        self.previews = previews
     }
 
     public func register(on router: Router<MatrixRequestContext>, authentication: AccessTokenMiddleware) {
         let authenticated = router.group("/_matrix/client/v1/media").add(middleware: authentication)
         registerReads(on: authenticated, authenticated: true)
         authenticated.get("config") { _, _ in configuration }
+        authenticated.get("preview_url") { request, _ in try await preview(request) }
 
         for prefix in ["/_matrix/media/v3", "/_matrix/media/r0"] {
             registerReads(on: router.group(RouterPath(prefix)), authenticated: false)
             let group = router.group(RouterPath(prefix)).add(middleware: authentication)
             group.get("config") { _, _ in configuration }
+            group.get("preview_url") { request, _ in try await preview(request) }
             group.post("upload") { request, context in
                 let uri = try await repository.upload(
                     try Self.checkedBody(of: request, limit: repository.maxUploadBytes),
@@ -49,6 +54,14 @@ public struct MediaRoutes: Sendable {
             let (uri, expiresAt) = try await repository.reserve(for: try context.requireRequester().userID)
             return ["content_uri": .string(uri.description), "unused_expires_at": .integer(expiresAt)] as JSONObject
         }
+    }
+
+    private func preview(_ request: Request) async throws -> JSONObject {
+        guard let url = request.uri.queryParameters.get("url") else {
+            throw MatrixError(.missingParam, "Missing query parameter 'url'")
+        }
+        guard let previews else { throw MatrixError(.forbidden, "URL previews are disabled on this server") }
+        return try await previews.preview(of: url)
     }
 
     private var configuration: JSONObject {

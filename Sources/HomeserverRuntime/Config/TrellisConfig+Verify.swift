@@ -1,3 +1,4 @@
+import FederationClient
 import MatrixEvents
 import Logging
 import MatrixCore
@@ -73,6 +74,12 @@ extension TrellisConfig {
                 + "'\(override.baseURL)' an http(s) URL")
         }
         if federation.requestTimeoutSeconds < 1 { problems.append("federation.request_timeout_seconds: must be at least 1") }
+        for range in media.urlPreviews.deniedIPRanges + media.urlPreviews.allowedIPRanges where IPRange(range) == nil {
+            problems.append("media.url_previews: '\(range)' is not an IP range in CIDR notation")
+        }
+        if media.urlPreviews.maxBytes < 1 || media.urlPreviews.timeoutSeconds < 1 {
+            problems.append("media.url_previews: max_bytes and timeout_seconds must be at least 1")
+        }
         if media.maxDownloadWaitSeconds < 0 { problems.append("media.max_download_wait_seconds: must not be negative") }
         for size in media.thumbnailSizes where size.width < 1 || size.height < 1 {
             problems.append("media.thumbnail_sizes: \(size.width)x\(size.height) is not a size")

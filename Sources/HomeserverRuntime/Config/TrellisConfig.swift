@@ -73,6 +73,26 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         public var freezeUnauthenticatedMedia: Bool
         /// The longest a download waits for a pending upload, whatever `timeout_ms` asks.
         public var maxDownloadWaitSeconds: Int
+        public var urlPreviews: URLPreviews
+
+        /// `GET /media/preview_url`: off unless enabled.
+        public struct URLPreviews: Codable, Sendable, Equatable {
+            public var enabled: Bool
+            /// Addresses never fetched (CIDR), unless also in `allowed_ip_ranges`.
+            public var deniedIPRanges: [String]
+            public var allowedIPRanges: [String]
+            /// Largest page or image fetched, in bytes.
+            public var maxBytes: Int
+            public var timeoutSeconds: Int
+
+            enum CodingKeys: String, CodingKey {
+                case enabled
+                case deniedIPRanges = "denied_ip_ranges"
+                case allowedIPRanges = "allowed_ip_ranges"
+                case maxBytes = "max_bytes"
+                case timeoutSeconds = "timeout_seconds"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case storagePath = "storage_path"
@@ -83,6 +103,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
             case maxPendingUploadsPerUser = "max_pending_uploads_per_user"
             case freezeUnauthenticatedMedia = "freeze_unauthenticated_media"
             case maxDownloadWaitSeconds = "max_download_wait_seconds"
+            case urlPreviews = "url_previews"
         }
     }
 
@@ -300,6 +321,12 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           max_pending_uploads_per_user: 5
           freeze_unauthenticated_media: true
           max_download_wait_seconds: 60
+          url_previews:
+            enabled: false
+            denied_ip_ranges: [0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.0.0.0/24, 192.0.2.0/24, 192.88.99.0/24, 192.168.0.0/16, 198.18.0.0/15, 198.51.100.0/24, 203.0.113.0/24, 224.0.0.0/4, 240.0.0.0/4, "::/128", "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10"]
+            allowed_ip_ranges: []
+            max_bytes: 10485760
+            timeout_seconds: 10
         federation:
           destination_overrides: []
           request_timeout_seconds: 30

@@ -48,17 +48,7 @@ struct ClientAPITestServer {
     /// while `body` runs; `body` gets the server's database and media directory.
     func runListening(on port: Int, _ body: @Sendable (Database, URL) async throws -> Void) async throws {
         try await serve(port: port) { router, state in
-            let (started, listening) = AsyncStream.makeStream(of: Void.self)
-            let application = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                onServerRunning: { _ in listening.yield() }
-            )
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await application.run() }
-                for await _ in started { break }
-                try await body(state.database, state.mediaDirectory)
-                group.cancelAll()
-            }
+            try await whileListening(on: port, router: router) { try await body(state.database, state.mediaDirectory) }
         }
     }
 

@@ -160,36 +160,12 @@ struct FederationMediaTests {
 
     @Test("an origin without the federation media API is read through the legacy download; a Location part is followed")
     func legacyAndLocation() async throws {
-        let stubPort = try LoopbackPort.free()
-        let stub = "http://127.0.0.1:\(stubPort)"
-        let router = Router()
-        router.get("/_matrix/federation/v1/media/download/old") { _, _ in
-            Response(status: .notFound, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: #"{"errcode":"M_UNRECOGNIZED","error":"Unrecognized"}"#)))
-        }
-        router.get("/_matrix/media/v3/download/c.test/old") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain", .contentDisposition: "inline; filename=\"old.txt\""],
-                     body: .init(byteBuffer: ByteBuffer(string: "from the legacy API")))
-        }
-        router.get("/_matrix/federation/v1/media/download/moved") { _, _ in
-            let body = "--sep\r\nContent-Type: application/json\r\n\r\n{}\r\n--sep\r\nLocation: \(stub)/cdn/file\r\n\r\n\r\n--sep--\r\n"
-            return Response(status: .ok, headers: [.contentType: "multipart/mixed; boundary=sep"],
-                            body: .init(byteBuffer: ByteBuffer(string: body)))
-        }
-        router.get("/cdn/file") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/pdf"],
-                     body: .init(byteBuffer: ByteBuffer(string: "from the CDN")))
-        }
-        let (started, listening) = AsyncStream.makeStream(of: Void.self)
-        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: stubPort)),
-                                      onServerRunning: { _ in listening.yield() })
-        let port = try LoopbackPort.free()
-        let server = ClientAPITestServer(
-            extraConfiguration: "federation: { destination_overrides: [{ server_name: c.test, base_url: \"\(stub)\" }] }", servesMedia: true
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
-            for await _ in started { break }
+        try await withLoopbackStub(Self.legacyOrigin) { stub in
+            let port = try LoopbackPort.free()
+            let server = ClientAPITestServer(
+                extraConfiguration: "federation: { destination_overrides: [{ server_name: c.test, base_url: \"\(stub)\" }] }",
+                servesMedia: true
+            )
             try await server.runListening(on: port) { _, _ in
                 let base = "http://127.0.0.1:\(port)"
                 let token = try await Loopback.register("dora", at: base)
@@ -201,7 +177,29 @@ struct FederationMediaTests {
                 #expect(moved.headers["content-type"] == "application/pdf")
                 #expect(moved.headers["content-disposition"] == "attachment")
             }
-            group.cancelAll()
         }
+    }
+
+    /// An origin that predates the federation media API for one file and moves another to a CDN.
+    static func legacyOrigin(base: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/_matrix/federation/v1/media/download/old") { _, _ in
+            Response(status: .notFound, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"errcode":"M_UNRECOGNIZED","error":"Unrecognized"}"#)))
+        }
+        router.get("/_matrix/media/v3/download/c.test/old") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain", .contentDisposition: "inline; filename=\"old.txt\""],
+                     body: .init(byteBuffer: ByteBuffer(string: "from the legacy API")))
+        }
+        router.get("/_matrix/federation/v1/media/download/moved") { _, _ in
+            let body = "--sep\r\nContent-Type: application/json\r\n\r\n{}\r\n--sep\r\nLocation: \(base)/cdn/file\r\n\r\n\r\n--sep--\r\n"
+            return Response(status: .ok, headers: [.contentType: "multipart/mixed; boundary=sep"],
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/cdn/file") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/pdf"],
+                     body: .init(byteBuffer: ByteBuffer(string: "from the CDN")))
+        }
+        return router
     }
 }
