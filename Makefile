@@ -1,5 +1,5 @@
 # Trellis developer entry points. Each target is a script in scripts/ so CI and people run the same thing.
-.PHONY: run stop test build vectors bench bench-state-res bench-client bench-synapse clean
+.PHONY: run stop test build vectors bench bench-state-res bench-client bench-media bench-synapse clean
 
 run:    ## build and start PostgreSQL, Redis, every worker and nginx on http://127.0.0.1:8008
 	@scripts/run.sh
@@ -16,7 +16,7 @@ build:
 vectors: build  ## check the golden vectors in ../shared/vectors
 	$$(swift build --show-bin-path)/trellis vectors verify ../shared/vectors
 
-bench: bench-state-res bench-client  ## every benchmark: state resolution, then the client API against the real cluster
+bench: bench-state-res bench-client bench-media  ## every benchmark: state resolution, the client API and media against the real cluster
 
 bench-state-res:  ## state resolution of two forks of a 10,000-member room, push rules of a message to 10,000 members (trellis-bench, release)
 	swift build -c release --product trellis-bench
@@ -24,6 +24,9 @@ bench-state-res:  ## state resolution of two forks of a 10,000-member room, push
 
 bench-client:  ## client API scenarios of ../shared/bench/matrix_bench.py against the release cluster (SYNAPSE=1 adds the anchor)
 	@scripts/bench/client_api.sh
+
+bench-media:  ## media upload/download MB/s and thumbnails per second against the release cluster (SYNAPSE=1 adds the anchor)
+	@BENCH_SCENARIOS= MEDIA=1 scripts/bench/client_api.sh
 
 clean:  ## remove build output and local cluster state (stop first)
 	rm -rf .build .run .test-run

@@ -13,6 +13,7 @@
 #   REPLICAS_CLIENT_API  client-api replicas (default 1)
 #   REPL_TAX=1        also measure the replication tax with ../shared/bench/repl_tax.py
 #   BENCH_BUILD_FLAGS extra `swift build` flags, e.g. --scratch-path .build-release
+#   MEDIA=1           also run scripts/bench/media.py (upload/download MB/s, thumbnails per second)
 #   IDLE_SYNCS=N      also hold N long-polls on the sync worker and time one message's fan-out to
 #                     all of them (scripts/bench/idle_syncs.py; N=10000 needs `ulimit -n` ≥ 20000)
 set -euo pipefail
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.."
 
 SHARED_BENCH=$(cd ../shared/bench && pwd)
 SCALE=${BENCH_SCALE:-small}
-SCENARIOS=${BENCH_SCENARIOS:-register login create_room send send_many_rooms messages}
+SCENARIOS=${BENCH_SCENARIOS-register login create_room send send_many_rooms messages}
 BENCH_DIR=$PWD/.bench-run
 OUT=${BENCH_OUT:-$BENCH_DIR/results}
 PG_PORT=55434 REDIS_PORT=56381 HTTP_PORT=8018 PORT_BASE=8200
@@ -85,7 +86,14 @@ run_scenarios() {  # label base-url pids postgres-port database
     done
 }
 
+run_media() {  # label base-url
+    [ "${MEDIA:-0}" = 1 ] || return 0
+    log "$1: media"
+    "$PYTHON" scripts/bench/media.py --base-url "$2" --label "$1" --json "$OUT/$1-media.json"
+}
+
 run_scenarios trellis "http://127.0.0.1:$HTTP_PORT" "$PIDS" "$PG_PORT" trellis_bench
+run_media trellis "http://127.0.0.1:$HTTP_PORT"
 
 if [ "${REPL_TAX:-0}" = 1 ]; then
     named=$(for f in "$RUN_DIR"/pids/*.pid; do n=$(basename "$f" .pid); [ "$n" = nginx ] || echo "$n=$(cat "$f")"; done | paste -sd, -)
@@ -109,6 +117,10 @@ if [ "${SYNAPSE:-0}" = 1 ]; then
     "$SHARED_BENCH/run_synapse_anchor.sh" "$workdir" start
     trap '"$SHARED_BENCH/run_synapse_anchor.sh" "$workdir" stop' EXIT
     run_scenarios synapse "http://127.0.0.1:8448" "$(cat "$workdir/synapse/homeserver.pid")" 5433 synapse
+    run_media synapse "http://127.0.0.1:8448"
 fi
 
-"$PYTHON" scripts/bench/compare_client_api.py "$OUT" $SCENARIOS
+[ -z "$SCENARIOS" ] || "$PYTHON" scripts/bench/compare_client_api.py "$OUT" $SCENARIOS
+if [ "${MEDIA:-0}" = 1 ] && [ "${SYNAPSE:-0}" = 1 ]; then
+    "$PYTHON" scripts/bench/media.py compare "$OUT/trellis-media.json" "$OUT/synapse-media.json"
+fi

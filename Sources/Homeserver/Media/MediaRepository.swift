@@ -60,8 +60,22 @@ public struct MediaRepository: Sendable {
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, contentType: String?, fileName: String?, by uploader: UserID
     ) async throws -> MXCURI where Chunks.Element == ByteBuffer {
-        try await keep(try await files.stage(chunks, limit: settings.maxUploadBytes), contentType: contentType,
-                       fileName: fileName, uploader: uploader)
+        let uri = try await keep(try await files.stage(chunks, limit: settings.maxUploadBytes), contentType: contentType,
+                                 fileName: fileName, uploader: uploader)
+        if settings.thumbnailsOnUpload, contentType?.hasPrefix("image/") == true { makeThumbnails(of: uri) }
+        return uri
+    }
+
+    /// Makes every configured thumbnail size of a new image in the background; one that fails
+    /// is made (or refused) again on request.
+    private func makeThumbnails(of uri: MXCURI) {
+        Task { [self] in
+            for size in settings.thumbnailSizes {
+                _ = try? await thumbnail(origin: serverName, mediaID: String(uri.mediaID), width: size.width,
+                                         height: size.height, method: size.method, animated: false,
+                                         authenticated: true, waitMilliseconds: 0)
+            }
+        }
     }
 
     /// Stores bytes the server fetched itself (a URL preview's image) as new local media.

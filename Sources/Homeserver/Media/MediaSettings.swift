@@ -34,10 +34,13 @@ public struct MediaSettings: Sendable {
     public var unauthenticatedMediaFrozen: Bool
     /// The longest a download waits for a pending upload, whatever its `timeout_ms` asks.
     public var maxDownloadWaitMilliseconds: Int64
+    /// Whether every thumbnail size of an uploaded image is made right after the upload,
+    /// instead of on first request.
+    public var thumbnailsOnUpload: Bool
 
     public init(maxUploadBytes: Int, maxImagePixels: Int, thumbnailSizes: [ThumbnailSize],
                 pendingUploadLifetimeMilliseconds: Int64, maxPendingUploadsPerUser: Int,
-                unauthenticatedMediaFrozen: Bool, maxDownloadWaitMilliseconds: Int64) {
+                unauthenticatedMediaFrozen: Bool, maxDownloadWaitMilliseconds: Int64, thumbnailsOnUpload: Bool) {
         self.maxUploadBytes = maxUploadBytes
         self.maxImagePixels = maxImagePixels
         self.thumbnailSizes = thumbnailSizes
@@ -45,6 +48,7 @@ public struct MediaSettings: Sendable {
         self.maxPendingUploadsPerUser = maxPendingUploadsPerUser
         self.unauthenticatedMediaFrozen = unauthenticatedMediaFrozen
         self.maxDownloadWaitMilliseconds = maxDownloadWaitMilliseconds
+        self.thumbnailsOnUpload = thumbnailsOnUpload
     }
 }
 

@@ -46,7 +46,8 @@ extension TrellisConfig {
             pendingUploadLifetimeMilliseconds: Int64(media.pendingUploadLifetimeSeconds) * 1000,
             maxPendingUploadsPerUser: media.maxPendingUploadsPerUser,
             unauthenticatedMediaFrozen: media.freezeUnauthenticatedMedia,
-            maxDownloadWaitMilliseconds: Int64(media.maxDownloadWaitSeconds) * 1000
+            maxDownloadWaitMilliseconds: Int64(media.maxDownloadWaitSeconds) * 1000,
+            thumbnailsOnUpload: media.thumbnailsOnUpload
         )
     }
 }

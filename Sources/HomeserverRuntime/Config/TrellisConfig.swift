@@ -64,6 +64,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         public var maxImagePixels: Int
         /// The thumbnail sizes made; a request gets the best fit.
         public var thumbnailSizes: [ThumbnailSize]
+        /// Whether every size is made right after an image is uploaded, not on first request.
+        public var thumbnailsOnUpload: Bool
         /// How long an ID from `POST /_matrix/media/v1/create` waits for its upload.
         public var pendingUploadLifetimeSeconds: Int
         /// Pending `create` IDs one user may hold at once.
@@ -99,6 +101,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
             case maxUploadBytes = "max_upload_bytes"
             case maxImagePixels = "max_image_pixels"
             case thumbnailSizes = "thumbnail_sizes"
+            case thumbnailsOnUpload = "thumbnails_on_upload"
             case pendingUploadLifetimeSeconds = "pending_upload_lifetime_seconds"
             case maxPendingUploadsPerUser = "max_pending_uploads_per_user"
             case freezeUnauthenticatedMedia = "freeze_unauthenticated_media"
@@ -317,6 +320,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
             - { width: 320, height: 240, method: scale }
             - { width: 640, height: 480, method: scale }
             - { width: 800, height: 600, method: scale }
+          thumbnails_on_upload: false
           pending_upload_lifetime_seconds: 86400
           max_pending_uploads_per_user: 5
           freeze_unauthenticated_media: true

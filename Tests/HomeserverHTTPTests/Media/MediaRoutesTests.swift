@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import MatrixCore
 import MediaImaging
+import HomeserverTesting
 import Storage
 import Testing
 
@@ -68,6 +69,10 @@ extension ClientAPIClient {
             return !isDirectory.boolValue
         }
     }
+}
+
+struct MediaFilesNotYet: Error {
+    var count: Int
 }
 
 @Suite("Media repository routes")
@@ -266,6 +271,21 @@ struct MediaRoutesTests {
             #expect(still.header("Content-Type") == "image/png")
             #expect(try thumbnailer.header(of: still.body).frameCount == 1)
         }
+    }
+
+    @Test("with thumbnails_on_upload every configured size of an uploaded image is made without a request")
+    func thumbnailsOnUpload() async throws {
+        try await ClientAPITestServer(extraConfiguration: "media: { thumbnails_on_upload: true }", servesMedia: true)
+            .run { client in
+                let token = try await client.register("alice")
+                _ = try await client.upload(try mediaFixture("landscape.jpg"), contentType: "image/jpeg", token: token)
+                let made = try await eventually(within: .seconds(30)) {
+                    let files = try client.mediaFiles(in: "thumbnails")
+                    guard files.count == 5 else { throw MediaFilesNotYet(count: files.count) }
+                    return files.map { ($0 as NSString).lastPathComponent }.sorted()
+                }
+                #expect(made == ["320x240-scale", "32x32-crop", "640x480-scale", "800x600-scale", "96x96-crop"])
+            }
     }
 
     @Test("thumbnail errors: missing or bad parameters, unknown media, content that is no image")
