@@ -1,9 +1,7 @@
-import AsyncHTTPClient
+import Foundation
 import Logging
 import MatrixCore
 import MatrixCrypto
-import NIOCore
-import NIOHTTP1
 
 /// A federation response with its body read (up to the caller's limit).
 public struct FederationResponse: Sendable {
@@ -16,29 +14,28 @@ public struct FederationResponse: Sendable {
     public var errcode: String? { (try? JSONValue(parsing: body))?["errcode"]?.stringValue }
 }
 
-/// Why a federation request failed before a response arrived.
-public struct FederationRequestError: Error, CustomStringConvertible {
-    public var destination: String
-    public var reason: String
-    public var description: String { "request to \(destination) failed: \(reason)" }
-}
-
 /// Sends server-server requests, signed with this server's key (`Authorization: X-Matrix`).
+///
+/// Destinations are named by others (the server of an `mxc://` URI, the origin of a signed
+/// request), so every request goes through a ``GuardedFetcher``: no addresses in the denied
+/// ranges, redirects not followed (only a `Location` the caller chooses to fetch, checked the
+/// same way), total time limited. Destinations the operator pinned with an override are trusted.
 public struct FederationHTTPClient: Sendable {
     let serverName: String
     let signingKey: ServerSigningKey
     let resolver: FederationResolver
-    let httpClient: HTTPClient
-    let timeout: TimeAmount
+    /// For destinations found by resolution.
+    let guarded: GuardedFetcher
+    /// For destinations the operator configured: the same limits, no address checks.
+    let trusted: GuardedFetcher
 
-    public init(serverName: String, signingKey: ServerSigningKey, resolver: FederationResolver,
-                httpClient: HTTPClient = .shared, timeout: Duration) {
+    public init(serverName: String, signingKey: ServerSigningKey, resolver: FederationResolver, guarded: GuardedFetcher) {
         self.serverName = serverName
         self.signingKey = signingKey
         self.resolver = resolver
-        self.httpClient = httpClient
-        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000)
+        self.guarded = guarded
+        self.trusted = GuardedFetcher(deniedRanges: [], allowedRanges: [], maxBytes: guarded.maxBytes,
+                                      timeout: guarded.timeout, logger: guarded.logger)
     }
 
     /// `GET` of `pathAndQuery` (as sent, percent-encoded) on `destination`; signed unless
@@ -46,39 +43,24 @@ public struct FederationHTTPClient: Sendable {
     public func get(_ destination: ServerName, _ pathAndQuery: String, signed: Bool = true,
                     maxBytes: Int) async throws -> FederationResponse {
         let endpoint = await resolver.endpoint(for: destination)
-        var request = HTTPClientRequest(url: endpoint.baseURL + pathAndQuery)
-        request.method = .GET
-        request.headers.replaceOrAdd(name: "Host", value: endpoint.hostHeader)
+        guard let url = URL(string: endpoint.baseURL + pathAndQuery) else { throw GuardedFetchError.invalidURL }
+        var headers: [(String, String)] = []
         if signed {
             let authorization = try XMatrixAuthorization.sign(
                 method: "GET", uri: pathAndQuery, origin: serverName, destination: destination.description,
                 keyID: signingKey.keyID, key: signingKey.key
             )
-            request.headers.add(name: "Authorization", value: authorization.headerValue)
+            headers.append(("Authorization", authorization.headerValue))
         }
-        return try await fetch(request, url: endpoint.baseURL + pathAndQuery, from: destination.description,
-                               maxBytes: maxBytes)
+        let fetcher = endpoint.isOverride ? trusted : guarded
+        let response = try await fetcher.fetch(url, headers: headers, followRedirects: false, maxBytes: maxBytes)
+        return FederationResponse(status: response.status, headers: response.headers, body: response.body)
     }
 
-    /// An unsigned `GET` of an absolute URL (where a `Location` part points).
-    public func get(url: String, maxBytes: Int) async throws -> FederationResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        return try await fetch(request, url: url, from: url, maxBytes: maxBytes)
-    }
-
-    private func fetch(_ request: HTTPClientRequest, url: String, from destination: String,
-                       maxBytes: Int) async throws -> FederationResponse {
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(request, timeout: timeout)
-        } catch {
-            throw FederationRequestError(destination: destination, reason: "\(error)")
-        }
-        let body = try await response.body.collect(upTo: maxBytes)
-        var headers: [String: String] = [:]
-        for header in response.headers { headers[header.name.lowercased()] = header.value }
-        return FederationResponse(status: Int(response.status.code), headers: headers,
-                                  body: Array(body.readableBytesView))
+    /// An unsigned `GET` of an absolute URL another server pointed to (a `Location` part),
+    /// redirects followed, every host checked.
+    public func get(url: URL, maxBytes: Int) async throws -> FederationResponse {
+        let response = try await guarded.fetch(url, maxBytes: maxBytes)
+        return FederationResponse(status: response.status, headers: response.headers, body: response.body)
     }
 }

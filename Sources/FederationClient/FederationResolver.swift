@@ -1,18 +1,16 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import MatrixCore
-import NIOCore
 
-/// Where a server's federation API is reached: the base URL to connect to and the server name
-/// the TLS certificate and `Host` header must carry.
+/// Where a server's federation API is reached.
 public struct FederationEndpoint: Sendable, Equatable {
     public var baseURL: String
-    public var hostHeader: String
+    /// Whether the operator configured this endpoint (a destination override).
+    public var isOverride: Bool
 
-    public init(baseURL: String, hostHeader: String) {
+    public init(baseURL: String, isOverride: Bool) {
         self.baseURL = baseURL
-        self.hostHeader = hostHeader
+        self.isOverride = isOverride
     }
 }
 
@@ -22,29 +20,34 @@ public struct FederationEndpoint: Sendable, Equatable {
 /// `/.well-known/matrix/server` may delegate to another host and port; the fallback is the
 /// name on port 8448. SRV records are not consulted yet. `overrides` maps server names to
 /// base URLs (plain HTTP included) for tests and private deployments. Results are cached for
-/// an hour.
+/// an hour; the well-known document is fetched through the ``GuardedFetcher``.
 public actor FederationResolver {
     let overrides: [String: String]
-    let httpClient: HTTPClient
+    let fetcher: GuardedFetcher
     let logger: Logger
     private var cache: [String: (endpoint: FederationEndpoint, expires: ContinuousClock.Instant)] = [:]
     static let cacheLifetime: Duration = .seconds(3600)
-    static let wellKnownTimeout: TimeAmount = .seconds(10)
+    /// Entries kept before expired ones are swept.
+    static let cacheSweepSize = 10_000
     static let defaultPort = 8448
 
-    public init(overrides: [String: String], httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(overrides: [String: String], fetcher: GuardedFetcher, logger: Logger) {
         self.overrides = overrides
-        self.httpClient = httpClient
+        self.fetcher = fetcher
         self.logger = logger
     }
 
     public func endpoint(for server: ServerName) async -> FederationEndpoint {
         if let override = overrides[server.description] {
             return FederationEndpoint(baseURL: override.hasSuffix("/") ? String(override.dropLast()) : override,
-                                      hostHeader: server.description)
+                                      isOverride: true)
         }
         if let cached = cache[server.description], cached.expires > .now { return cached.endpoint }
         let endpoint = await resolve(server)
+        if cache.count >= Self.cacheSweepSize {
+            let now = ContinuousClock.now
+            cache = cache.filter { $0.value.expires > now }
+        }
         cache[server.description] = (endpoint, .now + Self.cacheLifetime)
         return endpoint
     }
@@ -58,7 +61,7 @@ public actor FederationResolver {
     /// `https://host:port`, with port 8448 when the name has none.
     private static func direct(_ server: ServerName) -> FederationEndpoint {
         let port = server.port.map(Int.init) ?? defaultPort
-        return FederationEndpoint(baseURL: "https://\(server.host):\(port)", hostHeader: server.description)
+        return FederationEndpoint(baseURL: "https://\(server.host):\(port)", isOverride: false)
     }
 
     private static func isIPLiteral(_ host: Substring) -> Bool {
@@ -68,14 +71,9 @@ public actor FederationResolver {
     /// The server name `/.well-known/matrix/server` delegates to, if it answers one.
     private func wellKnownDelegation(of server: ServerName) async -> ServerName? {
         do {
-            var request = HTTPClientRequest(url: "https://\(server.host)/.well-known/matrix/server")
-            request.method = .GET
-            let response = try await httpClient.execute(request, timeout: Self.wellKnownTimeout)
-            guard response.status == .ok else { return nil }
-            let body = try await response.body.collect(upTo: 64 * 1024)
-            guard let delegated = try JSONValue(parsing: Array(body.readableBytesView))["m.server"]?.stringValue else {
-                return nil
-            }
+            guard let url = URL(string: "https://\(server.host)/.well-known/matrix/server") else { return nil }
+            let response = try await fetcher.get(url)
+            guard let delegated = try JSONValue(parsing: response.body)["m.server"]?.stringValue else { return nil }
             return try ServerName(parsing: delegated)
         } catch {
             logger.debug("no well-known delegation", metadata: ["server": "\(server)", "error": "\(error)"])

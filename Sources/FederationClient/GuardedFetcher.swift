@@ -10,15 +10,17 @@ import Glibc
 import Musl
 #endif
 
-/// A resource fetched from an untrusted URL.
-public struct FetchedResource: Sendable {
-    /// The URL after redirects.
+/// A response from a host that passed the address checks.
+public struct GuardedResponse: Sendable {
+    /// The URL after the redirects followed.
     public var url: URL
-    public var contentType: String?
+    public var status: Int
+    /// Header names in lower case.
+    public var headers: [String: String]
     public var body: [UInt8]
 }
 
-/// Why an untrusted URL was not fetched.
+/// Why a URL was not fetched.
 public enum GuardedFetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidURL
     /// The host resolves to an address in a denied range (private, loopback, link-local, …).
@@ -26,6 +28,7 @@ public enum GuardedFetchError: Error, Sendable, Equatable, CustomStringConvertib
     case unresolvable(String)
     case tooLarge(limit: Int)
     case tooManyRedirects
+    case timedOut
     case status(Int)
 
     public var description: String {
@@ -35,16 +38,18 @@ public enum GuardedFetchError: Error, Sendable, Equatable, CustomStringConvertib
         case .unresolvable(let host): "cannot resolve \(host)"
         case .tooLarge(let limit): "larger than \(limit) bytes"
         case .tooManyRedirects: "too many redirects"
+        case .timedOut: "timed out"
         case .status(let status): "status \(status)"
         }
     }
 }
 
-/// Fetches URLs that users name (URL previews) without letting them reach the server's own
-/// network: every host, the first and each redirect's, is resolved here and refused when any
-/// of its addresses is in a denied range and not in an allowed one; the connection then goes
-/// to exactly the address that was checked, so a second DNS answer cannot slip past. Bodies
-/// and time are limited.
+/// Fetches URLs whose host someone else chose (a page a user posted, a server name in an
+/// `mxc://` URI, a redirect) without letting them reach the server's own network: every host,
+/// the first and each redirect's, is resolved here and refused when any of its addresses is in
+/// a denied range and not in an allowed one; the connection then goes to exactly the address
+/// that was checked, so a second DNS answer cannot slip past. Only http and https, bodies and
+/// total time (headers and body) limited.
 public struct GuardedFetcher: Sendable {
     public let deniedRanges: [IPRange]
     public let allowedRanges: [IPRange]
@@ -61,27 +66,67 @@ public struct GuardedFetcher: Sendable {
         self.logger = logger
     }
 
-    public func get(_ url: URL) async throws -> FetchedResource {
-        var url = url
-        for _ in 0...Self.maxRedirects {
-            guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host,
-                  !host.isEmpty
-            else { throw GuardedFetchError.invalidURL }
-            let address = try await checkedAddress(of: host)
-            let response = try await fetchOnce(url, host: host, address: address)
-            if let location = response.location {
-                guard let next = URL(string: location, relativeTo: url)?.absoluteURL else { throw GuardedFetchError.invalidURL }
+    /// The `200` answer for `url`, redirects followed; anything else throws.
+    public func get(_ url: URL) async throws -> GuardedResponse {
+        let response = try await fetch(url)
+        guard response.status == 200 else { throw GuardedFetchError.status(response.status) }
+        return response
+    }
+
+    /// A `GET` of `url` with extra `headers`, following redirects when asked (each one checked),
+    /// with a body of at most `maxBytes` (the fetcher's limit when `nil`). The answer may have
+    /// any status.
+    public func fetch(_ url: URL, headers: [(String, String)] = [], followRedirects: Bool = true,
+                      maxBytes: Int? = nil) async throws -> GuardedResponse {
+        let limit = maxBytes ?? self.maxBytes
+        return try await withDeadline(timeout) {
+            var url = url
+            for _ in 0...Self.maxRedirects {
+                let response = try await fetchOnce(url, headers: headers, maxBytes: limit)
+                guard followRedirects, (300..<400).contains(response.status), let location = response.headers["location"]
+                else { return response }
+                guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                    throw GuardedFetchError.invalidURL
+                }
                 url = next
-                continue
             }
-            return FetchedResource(url: url, contentType: response.contentType, body: response.body)
+            throw GuardedFetchError.tooManyRedirects
         }
-        throw GuardedFetchError.tooManyRedirects
     }
 
     /// Whether `address` may be connected to.
     public func permits(_ address: [UInt8]) -> Bool {
         allowedRanges.contains { $0.contains(address) } || !deniedRanges.contains { $0.contains(address) }
+    }
+
+    /// One request, redirects not followed, to the checked address of the URL's host.
+    private func fetchOnce(_ url: URL, headers: [(String, String)], maxBytes: Int) async throws -> GuardedResponse {
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host,
+              !host.isEmpty
+        else { throw GuardedFetchError.invalidURL }
+        let address = try await checkedAddress(of: host)
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.dnsOverride = [host: address]
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            var request = HTTPClientRequest(url: url.absoluteString)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: maxBytes)
+            } catch is NIOTooManyBytesError {
+                throw GuardedFetchError.tooLarge(limit: maxBytes)
+            }
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name.lowercased()] = header.value }
+            try await client.shutdown()
+            return GuardedResponse(url: url, status: Int(response.status.code), headers: fields,
+                                   body: Array(body.readableBytesView))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     /// One address of `host` to connect to, after checking all of them.
@@ -93,45 +138,6 @@ public struct GuardedFetcher: Sendable {
             throw GuardedFetchError.deniedAddress(IPRange.format(denied))
         }
         return IPRange.format(first)
-    }
-
-    private struct SingleResponse {
-        var location: String?
-        var contentType: String?
-        var body: [UInt8]
-    }
-
-    /// One request, redirects not followed, connecting to `address` for `host`.
-    private func fetchOnce(_ url: URL, host: String, address: String) async throws -> SingleResponse {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.dnsOverride = [host: address]
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(Int64(timeout.components.seconds)))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        do {
-            var request = HTTPClientRequest(url: url.absoluteString)
-            request.headers.add(name: "User-Agent", value: "Trellis URL preview")
-            request.headers.add(name: "Accept", value: "text/html, image/*;q=0.9, */*;q=0.5")
-            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
-            let result: SingleResponse
-            if (300..<400).contains(Int(response.status.code)), let location = response.headers.first(name: "Location") {
-                result = SingleResponse(location: location, contentType: nil, body: [])
-            } else {
-                guard response.status == .ok else { throw GuardedFetchError.status(Int(response.status.code)) }
-                let body: ByteBuffer
-                do {
-                    body = try await response.body.collect(upTo: maxBytes)
-                } catch is NIOTooManyBytesError {
-                    throw GuardedFetchError.tooLarge(limit: maxBytes)
-                }
-                result = SingleResponse(location: nil, contentType: response.headers.first(name: "Content-Type"),
-                                        body: Array(body.readableBytesView))
-            }
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
     }
 
     /// Every address `host` resolves to (`getaddrinfo`, on a Dispatch thread: it blocks).
@@ -161,5 +167,20 @@ public struct GuardedFetcher: Sendable {
                 continuation.resume(returning: addresses)
             }
         }
+    }
+}
+
+/// Runs `operation`, cancelled and failed with ``GuardedFetchError/timedOut`` after `limit`.
+func withDeadline<Result: Sendable>(
+    _ limit: Duration, _ operation: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw GuardedFetchError.timedOut
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
     }
 }

@@ -30,10 +30,15 @@ public struct MediaAssembly {
         let accountStore = AccountStore(database: database)
         let accounts = AccountService(store: accountStore, settings: try config.accountSettings(), logger: logger)
         let authentication = AccessTokenMiddleware(accounts: accounts, activity: DeviceActivity(store: accountStore))
+        let guarded = GuardedFetcher(
+            deniedRanges: config.federation.deniedIPRanges.compactMap(IPRange.init),
+            allowedRanges: config.federation.allowedIPRanges.compactMap(IPRange.init),
+            maxBytes: 1 << 20, timeout: .seconds(config.federation.requestTimeoutSeconds), logger: logger
+        )
         let federation = FederationHTTPClient(
             serverName: config.serverName, signingKey: signingKey,
-            resolver: FederationResolver(overrides: config.federation.overridesByServer, logger: logger),
-            timeout: .seconds(config.federation.requestTimeoutSeconds)
+            resolver: FederationResolver(overrides: config.federation.overridesByServer, fetcher: guarded, logger: logger),
+            guarded: guarded
         )
         let files = LocalMediaFiles(root: config.media.storagePath)
         try files.prepare()

@@ -22,6 +22,11 @@ public final class ChildProcess: Sendable {
     }
 
     public let pid: pid_t
+    /// Held while pipes are made and children spawned: a pipe is close-on-exec only once
+    /// `fcntl` marked it, and a child another test thread spawned before that would inherit its
+    /// write end; a long-lived one (a server) would then keep the pipe open and its reader
+    /// would never see the end.
+    private static let spawnLock = NSLock()
     /// Read ends of the pipes requested with `.pipe`, in the order stdout, stderr.
     let standardOutput: FileHandle?
     let standardError: FileHandle?
@@ -34,6 +39,8 @@ public final class ChildProcess: Sendable {
         standardOutput stdout: Output = .discard,
         standardError stderr: Output = .discard
     ) throws {
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

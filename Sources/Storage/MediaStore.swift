@@ -82,20 +82,28 @@ public struct MediaStore: Sendable {
 
     /// Reserves a media ID for an asynchronous upload, unless `uploader` already holds `limit`
     /// reservations that are neither uploaded nor expired at `now`. Whether it was reserved.
+    /// Concurrent reservations of one user are serialised, so the limit holds.
     public func reserve(origin: String, mediaID: String, uploader: String, now: Int64, expiresAt: Int64,
                         authenticated: Bool, limit: Int) async throws -> Bool {
-        let rows = try await database.client.query(
-            """
-            INSERT INTO media (origin, media_id, uploader, created_ts, unused_expires_ts, authenticated)
-            SELECT \(origin), \(mediaID), \(uploader), \(now), \(expiresAt), \(authenticated)
-            WHERE (SELECT count(*) FROM media
-                   WHERE uploader = \(uploader) AND uploaded_ts IS NULL AND unused_expires_ts > \(now)) < \(limit)
-            RETURNING 1
-            """,
-            logger: database.queryLogger("reserve_media")
-        )
-        for try await _ in rows { return true }
-        return false
+        try await database.transaction { connection in
+            let lock = try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('media_reservations'), hashtext(\(uploader)))",
+                logger: database.queryLogger("lock_media_reservations")
+            )
+            for try await _ in lock {}
+            let rows = try await connection.query(
+                """
+                INSERT INTO media (origin, media_id, uploader, created_ts, unused_expires_ts, authenticated)
+                SELECT \(origin), \(mediaID), \(uploader), \(now), \(expiresAt), \(authenticated)
+                WHERE (SELECT count(*) FROM media
+                       WHERE uploader = \(uploader) AND uploaded_ts IS NULL AND unused_expires_ts > \(now)) < \(limit)
+                RETURNING 1
+                """,
+                logger: database.queryLogger("reserve_media")
+            )
+            for try await _ in rows { return true }
+            return false
+        }
     }
 
     /// Stores the content of a reserved upload: only its uploader's, only once, and only before
@@ -182,6 +190,16 @@ public struct MediaStore: Sendable {
         }
     }
 
+    /// Whether any media row has the content `sha256`.
+    public func isReferenced(_ sha256: String) async throws -> Bool {
+        let rows = try await database.client.query(
+            "SELECT 1 FROM media WHERE sha256 = \(sha256) LIMIT 1",
+            logger: database.queryLogger("select_media_content_use")
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// How many files `uploader` stored.
     public func count(uploadedBy uploader: String) async throws -> Int {
         let rows = try await database.client.query(
@@ -192,12 +210,12 @@ public struct MediaStore: Sendable {
         return 0
     }
 
-    /// The media `uploader` stored, newest first.
+    /// The media `uploader` stored, oldest first.
     public func media(uploadedBy uploader: String, limit: Int, offset: Int) async throws -> [MediaRecord] {
         let rows = try await database.client.query(
             """
             \(unescaped: Self.selectColumns) WHERE uploader = \(uploader)
-            ORDER BY created_ts DESC, media_id LIMIT \(limit) OFFSET \(offset)
+            ORDER BY created_ts, media_id LIMIT \(limit) OFFSET \(offset)
             """,
             logger: database.queryLogger("select_user_media")
         )

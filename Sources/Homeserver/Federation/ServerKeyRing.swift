@@ -5,11 +5,18 @@ import Storage
 
 /// The signing keys of remote servers, for checking their signed requests: from memory, else
 /// from the database, else fetched from the server and stored for every worker.
+///
+/// Anyone can name any origin in a request, so fetches are limited: one at a time per server,
+/// and at most one per ``refetchInterval`` per server whatever its outcome (a key ID the last
+/// fetch did not show is unknown until then).
 public actor ServerKeyRing {
     let client: FederationHTTPClient
     let store: ServerKeyStore
     let logger: Logger
     private var known: [String: [String: (key: [UInt8], validUntil: Int64)]] = [:]
+    private var lastFetch: [String: ContinuousClock.Instant] = [:]
+    private let fetches = SingleFlight<String, [StoredServerKey]>()
+    static let refetchInterval: Duration = .seconds(60)
 
     public init(client: FederationHTTPClient, store: ServerKeyStore, logger: Logger) {
         self.client = client
@@ -19,20 +26,28 @@ public actor ServerKeyRing {
 
     /// The public key `keyID` of `server`, valid now; `nil` when the server does not publish it.
     public func key(_ keyID: String, of server: ServerName) async throws -> [UInt8]? {
-        let now = unixMilliseconds()
-        if let known = known[server.description]?[keyID], known.validUntil > now { return known.key }
-        let stored = try await store.keys(of: server.description)
-        remember(stored, of: server)
-        if let known = known[server.description]?[keyID], known.validUntil > now { return known.key }
-
-        let fetched = try await client.serverKeys(of: server)
-        let keys = fetched.verifyKeys.map { keyID, key in
-            StoredServerKey(keyID: keyID, verifyKey: Base64.encodeUnpadded(key), validUntil: fetched.validUntil)
+        if let key = current(keyID, of: server) { return key }
+        remember(try await store.keys(of: server.description), of: server)
+        if let key = current(keyID, of: server) { return key }
+        if let last = lastFetch[server.description], ContinuousClock.now - last < Self.refetchInterval { return nil }
+        lastFetch[server.description] = .now
+        let client = client, store = store, logger = logger
+        let keys = try await fetches.run(server.description) {
+            let fetched = try await client.serverKeys(of: server)
+            let keys = fetched.verifyKeys.map { keyID, key in
+                StoredServerKey(keyID: keyID, verifyKey: Base64.encodeUnpadded(key), validUntil: fetched.validUntil)
+            }
+            try await store.save(keys, of: server.description, documentJSON: fetched.documentJSON)
+            logger.info("fetched server keys", metadata: ["server": "\(server)", "keys": "\(keys.map(\.keyID))"])
+            return keys
         }
-        try await store.save(keys, of: server.description, documentJSON: fetched.documentJSON)
         remember(keys, of: server)
-        logger.info("fetched server keys", metadata: ["server": "\(server)", "keys": "\(keys.map(\.keyID))"])
-        return known[server.description]?[keyID].flatMap { $0.validUntil > now ? $0.key : nil }
+        return current(keyID, of: server)
+    }
+
+    private func current(_ keyID: String, of server: ServerName) -> [UInt8]? {
+        guard let entry = known[server.description]?[keyID], entry.validUntil > unixMilliseconds() else { return nil }
+        return entry.key
     }
 
     private func remember(_ keys: [StoredServerKey], of server: ServerName) {

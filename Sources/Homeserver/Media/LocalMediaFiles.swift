@@ -33,11 +33,24 @@ public struct LocalMediaFiles: Sendable {
         self.root = FilePath(root)
     }
 
-    /// Creates the directories that must exist before the first upload; done once at start-up.
+    /// How old a staging file must be before start-up removes it: older than any upload in
+    /// progress on another replica.
+    static let abandonedStagingAge: TimeInterval = 6 * 3600
+
+    /// Creates the directories that must exist before the first upload and removes staging
+    /// files a crash left behind; done once at start-up.
     public func prepare() throws {
+        let manager = FileManager.default
         for directory in ["content", "thumbnails", "staging"] {
-            try FileManager.default.createDirectory(atPath: root.appending(directory).string,
-                                                    withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: root.appending(directory).string, withIntermediateDirectories: true)
+        }
+        let staging = root.appending("staging").string
+        for name in try manager.contentsOfDirectory(atPath: staging) {
+            let path = staging + "/" + name
+            guard let modified = try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > Self.abandonedStagingAge
+            else { continue }
+            try? manager.removeItem(atPath: path)
         }
     }
 
@@ -64,7 +77,7 @@ public struct LocalMediaFiles: Sendable {
             }
             return StagedFile(path: path, sha256: Hex.encode(hasher.finalize()), size: size)
         } catch {
-            _ = try? await fileSystem.removeItem(at: path)
+            Self.unlink(path)
             throw error
         }
     }
@@ -77,23 +90,38 @@ public struct LocalMediaFiles: Sendable {
                 _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
             }
         } catch {
-            _ = try? await fileSystem.removeItem(at: path)
+            Self.unlink(path)
             throw error
         }
         return StagedFile(path: path, sha256: Hex.encode(SHA256.hash(bytes)), size: Int64(bytes.count))
     }
 
-    /// Moves a staged file to its content address. A file with the same content already there
-    /// is replaced by an identical one.
+    /// Moves a staged file to its content address; when that content is stored already the
+    /// staged copy is dropped instead.
     public func keep(_ staged: StagedFile) async throws {
         let destination = contentPath(staged.sha256)
+        if await hasContent(staged.sha256) {
+            Self.unlink(staged.path)
+            return
+        }
         try await fileSystem.createDirectory(at: destination.removingLastComponent(), withIntermediateDirectories: true)
-        try await fileSystem.replaceItem(at: destination, withItemAt: staged.path)
+        try Self.rename(staged.path, to: destination)
     }
 
     /// Removes a staged file that will not be kept.
     public func discard(_ staged: StagedFile) async {
-        _ = try? await fileSystem.removeItem(at: staged.path)
+        Self.unlink(staged.path)
+    }
+
+    /// `rename(2)`: the destination is replaced atomically, so readers of an existing file
+    /// never see it missing.
+    private static func rename(_ source: FilePath, to destination: FilePath) throws {
+        guard Foundation.rename(source.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+    }
+
+    /// `unlink(2)`, which a cancelled task cannot skip (the file system's own removal can).
+    private static func unlink(_ path: FilePath) {
+        _ = Foundation.unlink(path.string)
     }
 
     /// Streams the content with digest `sha256` to `body` in chunks.
@@ -133,7 +161,12 @@ public struct LocalMediaFiles: Sendable {
         let path = thumbnailPath(sha256, name)
         try await fileSystem.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
         let staged = try await stage(bytes)
-        try await fileSystem.replaceItem(at: path, withItemAt: staged.path)
+        do {
+            try Self.rename(staged.path, to: path)
+        } catch {
+            Self.unlink(staged.path)
+            throw error
+        }
     }
 
     /// Removes the content `sha256` and every thumbnail made from it.

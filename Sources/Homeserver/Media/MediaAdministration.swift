@@ -24,11 +24,10 @@ public struct MediaAdministration: Sendable {
         self.logger = logger
     }
 
-    /// Quarantines (or, with `admin` `nil`, releases) one file; `404` for unknown media.
+    /// Quarantines (or, with `admin` `nil`, releases) one file. Unknown media is no error, as
+    /// in Synapse.
     public func setQuarantine(origin: String, mediaID: String, by admin: UserID?) async throws {
-        guard try await store.setQuarantine(origin: origin, mediaID: mediaID, by: admin?.description) else {
-            throw MatrixError(.notFound, "No such media")
-        }
+        guard try await store.setQuarantine(origin: origin, mediaID: mediaID, by: admin?.description) else { return }
         logger.notice("media quarantine changed", metadata: [
             "origin": "\(origin)", "media_id": "\(mediaID)", "quarantined_by": "\(admin?.description ?? "nobody")",
         ])
@@ -41,7 +40,7 @@ public struct MediaAdministration: Sendable {
         return count
     }
 
-    /// A page of `user`'s uploads, newest first.
+    /// A page of `user`'s uploads, oldest first (Synapse's default order).
     public func media(of user: UserID, offset: Int, limit: Int) async throws -> UserMediaPage {
         let media = try await store.media(uploadedBy: user.description, limit: limit, offset: offset)
         let total = try await store.count(uploadedBy: user.description)
@@ -49,11 +48,21 @@ public struct MediaAdministration: Sendable {
                              nextOffset: offset + media.count < total && !media.isEmpty ? offset + media.count : nil)
     }
 
-    /// Deletes media rows and the bytes no other row shares; the media IDs deleted.
+    /// Deletes media rows and the bytes no other row shares; the media IDs deleted. Bytes an
+    /// upload of the same content claimed meanwhile stay; a file that cannot be removed is
+    /// logged and the others still go.
     public func delete(_ media: [(origin: String, mediaID: String)]) async throws -> [String] {
         let (deleted, orphaned) = try await store.delete(media)
-        for digest in orphaned { try await files.delete(digest) }
-        logger.notice("media deleted", metadata: ["count": "\(deleted.count)", "files_removed": "\(orphaned.count)"])
+        var removed = 0
+        for digest in orphaned where try await !store.isReferenced(digest) {
+            do {
+                try await files.delete(digest)
+                removed += 1
+            } catch {
+                logger.error("could not remove media content", metadata: ["sha256": "\(digest)", "error": "\(error)"])
+            }
+        }
+        logger.notice("media deleted", metadata: ["count": "\(deleted.count)", "files_removed": "\(removed)"])
         return deleted
     }
 }

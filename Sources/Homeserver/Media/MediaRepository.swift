@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MatrixCore
 import MatrixCrypto
@@ -34,6 +35,8 @@ public struct MediaRepository: Sendable {
     /// Where media of other servers comes from; `nil` serves local media only.
     let remote: RemoteMediaFetcher?
     let thumbnailWork = SingleFlight<String, ThumbnailContent>()
+    /// Thumbnails made at once: each holds its source in memory and keeps a core busy.
+    let thumbnailSlots = ConcurrencyLimit(ProcessInfo.processInfo.activeProcessorCount)
     let remoteWork = SingleFlight<String, MediaRecord>()
     let logger: Logger
 
@@ -160,9 +163,11 @@ public struct MediaRepository: Sendable {
     public func content(
         origin: ServerName, mediaID: String, authenticated: Bool, waitMilliseconds: Int64, allowRemote: Bool = true
     ) async throws -> MediaContent {
+        // While unauthenticated media is frozen, the legacy endpoints serve only what is cached.
+        let fetches = allowRemote && (authenticated || !settings.unauthenticatedMediaFrozen)
         let record = origin == serverName
             ? try await uploadedRecord(origin: origin, mediaID: mediaID, waitMilliseconds: waitMilliseconds)
-            : try await remoteRecord(origin: origin, mediaID: mediaID, allowRemote: allowRemote)
+            : try await remoteRecord(origin: origin, mediaID: mediaID, allowRemote: fetches)
         guard authenticated || !record.authenticated else {
             throw MatrixError(.notFound, "This media is only served through the authenticated media endpoints")
         }
@@ -201,10 +206,12 @@ public struct MediaRepository: Sendable {
         guard content.contentType.hasPrefix("image/") else {
             throw MatrixError(.unknown, "Only images have thumbnails")
         }
-        let bytes = try await files.content(content.sha256, limit: settings.maxUploadBytes)
-        let thumbnailer = thumbnailer
+        let files = files, thumbnailer = thumbnailer, maxBytes = settings.maxUploadBytes
         do {
-            let thumbnail = try await BlockingWork.run { try thumbnailer.thumbnail(of: bytes, shape: shape) }
+            let thumbnail = try await thumbnailSlots.run {
+                let bytes = try await files.content(content.sha256, limit: maxBytes)
+                return try await BlockingWork.run { try thumbnailer.thumbnail(of: bytes, shape: shape) }
+            }
             Self.thumbnailsMade.increment()
             return thumbnail
         } catch let error as ImagingError {
@@ -231,7 +238,7 @@ public struct MediaRepository: Sendable {
             let record = MediaRecord(
                 origin: origin.description, mediaID: mediaID, uploader: nil, createdAt: now, uploadedAt: now,
                 unusedExpiresAt: nil, contentType: Self.contentType(file.contentType), uploadName: file.fileName,
-                size: staged.size, sha256: staged.sha256, authenticated: true
+                size: staged.size, sha256: staged.sha256, authenticated: settings.unauthenticatedMediaFrozen
             )
             do {
                 try await files.keep(staged)

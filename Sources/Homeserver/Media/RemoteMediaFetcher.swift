@@ -46,6 +46,8 @@ public struct RemoteMediaFetcher: Sendable {
                               fileName: legacy.headers["content-disposition"].flatMap(Self.fileName(inDisposition:)))
         } catch let error as MatrixError {
             throw error
+        } catch GuardedFetchError.tooLarge {
+            throw MatrixError(.tooLarge, "The remote media is larger than this server accepts")
         } catch {
             logger.info("remote media fetch failed", metadata: ["origin": "\(origin)", "error": "\(error)"])
             throw MatrixError(.notFound, "Could not fetch the media from \(origin)")
@@ -61,7 +63,8 @@ public struct RemoteMediaFetcher: Sendable {
         guard parts.count >= 2 else { throw MatrixError(.notFound, "The origin's answer has no file part") }
         let part = parts[1]
         if let location = part.header("Location") {
-            let redirected = try await client.get(url: location, maxBytes: maxBytes)
+            guard let url = URL(string: location) else { throw MatrixError(.notFound, "The media's location is no URL") }
+            let redirected = try await client.get(url: url, maxBytes: maxBytes)
             guard redirected.status == 200 else { throw MatrixError(.notFound, "The media's location did not answer") }
             return RemoteFile(bytes: redirected.body, contentType: redirected.headers["content-type"],
                               fileName: redirected.headers["content-disposition"].flatMap(Self.fileName(inDisposition:)))

@@ -12,6 +12,8 @@ public struct URLPreviewService: Sendable {
     let repository: MediaRepository
     let logger: Logger
     let cache = PreviewCache()
+    /// The longest text kept of one property (a page can put megabytes into a description).
+    static let maxValueLength = 1000
 
     public init(fetcher: GuardedFetcher, repository: MediaRepository, logger: Logger) {
         self.fetcher = fetcher
@@ -27,13 +29,17 @@ public struct URLPreviewService: Sendable {
         if let cached = await cache.preview(of: url.absoluteString) { return cached }
         let page = try await fetch(url)
         var preview: JSONObject = [:]
-        if let type = page.contentType?.lowercased(), type.hasPrefix("image/") {
+        let pageType = page.headers["content-type"]?.lowercased()
+        if let type = pageType, type.hasPrefix("image/") {
             preview = try await imageProperties(page, fileName: url.lastPathComponent)
-        } else if page.contentType?.lowercased().hasPrefix("text/html") ?? true {
+        } else if pageType?.hasPrefix("text/html") ?? true {
             let properties = OpenGraph.properties(ofHTML: page.body)
-            for (key, value) in properties where key != "og:image" { preview[key] = .string(value) }
+            for (key, value) in properties where key != "og:image" {
+                preview[key] = .string(String(value.prefix(Self.maxValueLength)))
+            }
             if let image = properties["og:image"], let imageURL = URL(string: image, relativeTo: page.url)?.absoluteURL,
-               let fetched = try? await fetch(imageURL), fetched.contentType?.lowercased().hasPrefix("image/") == true {
+               let fetched = try? await fetch(imageURL),
+               fetched.headers["content-type"]?.lowercased().hasPrefix("image/") == true {
                 for (key, value) in try await imageProperties(fetched, fileName: imageURL.lastPathComponent) {
                     preview[key] = value
                 }
@@ -43,7 +49,7 @@ public struct URLPreviewService: Sendable {
         return preview
     }
 
-    private func fetch(_ url: URL) async throws -> FetchedResource {
+    private func fetch(_ url: URL) async throws -> GuardedResponse {
         do {
             return try await fetcher.get(url)
         } catch let error as GuardedFetchError {
@@ -54,13 +60,14 @@ public struct URLPreviewService: Sendable {
     }
 
     /// Stores an image and describes it: `og:image` (its `mxc://` URI), type, size and dimensions.
-    private func imageProperties(_ image: FetchedResource, fileName: String) async throws -> JSONObject {
-        let uri = try await repository.store(image.body, contentType: image.contentType,
+    private func imageProperties(_ image: GuardedResponse, fileName: String) async throws -> JSONObject {
+        let contentType = image.headers["content-type"]
+        let uri = try await repository.store(image.body, contentType: contentType,
                                              fileName: fileName.isEmpty ? nil : fileName)
         var properties: JSONObject = [
             "og:image": .string(uri.description), "matrix:image:size": .integer(Int64(image.body.count)),
         ]
-        if let type = image.contentType { properties["og:image:type"] = .string(type) }
+        if let contentType { properties["og:image:type"] = .string(contentType) }
         if let header = repository.imageHeader(of: image.body) {
             properties["og:image:width"] = .integer(Int64(header.width))
             properties["og:image:height"] = .integer(Int64(header.height))

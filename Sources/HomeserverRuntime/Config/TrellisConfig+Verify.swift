@@ -77,6 +77,9 @@ extension TrellisConfig {
         for range in media.urlPreviews.deniedIPRanges + media.urlPreviews.allowedIPRanges where IPRange(range) == nil {
             problems.append("media.url_previews: '\(range)' is not an IP range in CIDR notation")
         }
+        for range in federation.deniedIPRanges + federation.allowedIPRanges where IPRange(range) == nil {
+            problems.append("federation: '\(range)' is not an IP range in CIDR notation")
+        }
         if media.urlPreviews.maxBytes < 1 || media.urlPreviews.timeoutSeconds < 1 {
             problems.append("media.url_previews: max_bytes and timeout_seconds must be at least 1")
         }

@@ -34,8 +34,12 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         /// Servers reached at a fixed base URL instead of being resolved: for tests and
         /// private networks.
         public var destinationOverrides: [DestinationOverride]
-        /// How long a request to another server may take.
+        /// How long a request to another server may take, body included.
         public var requestTimeoutSeconds: Int
+        /// Addresses (CIDR) other servers are never reached at, unless also in
+        /// `allowed_ip_ranges`; overrides are exempt.
+        public var deniedIPRanges: [String]
+        public var allowedIPRanges: [String]
 
         /// `server_name` is reached at `base_url` (e.g. `http://127.0.0.1:8448`).
         public struct DestinationOverride: Codable, Sendable, Equatable {
@@ -51,6 +55,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case destinationOverrides = "destination_overrides"
             case requestTimeoutSeconds = "request_timeout_seconds"
+            case deniedIPRanges = "denied_ip_ranges"
+            case allowedIPRanges = "allowed_ip_ranges"
         }
     }
 
@@ -334,5 +340,7 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         federation:
           destination_overrides: []
           request_timeout_seconds: 30
+          denied_ip_ranges: [0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.0.0.0/24, 192.0.2.0/24, 192.88.99.0/24, 192.168.0.0/16, 198.18.0.0/15, 198.51.100.0/24, 203.0.113.0/24, 224.0.0.0/4, 240.0.0.0/4, "::/128", "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10"]
+          allowed_ip_ranges: []
         """
 }

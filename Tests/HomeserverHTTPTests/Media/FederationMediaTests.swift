@@ -111,10 +111,16 @@ struct FederationMediaTests {
                                                      token: bob)
             #expect(missing.status == 404)
             #expect(try missing.json["errcode"]?.stringValue == "M_NOT_FOUND")
-            let notFetched = try await Loopback.request(
-                .GET, "\(b)/_matrix/media/v3/download/a.test/otherid?allow_remote=false"
-            )
+            // The legacy endpoints fetch nothing while unauthenticated media is frozen.
+            let second = try await Loopback.request(.POST, "\(a)/_matrix/media/v3/upload", token: alice, body: [1, 2, 3])
+            let secondID = try MXCURI(parsing: try #require(try second.json["content_uri"]?.stringValue)).mediaID
+            let notFetched = try await Loopback.request(.GET, "\(b)/_matrix/media/v3/download/a.test/\(secondID)")
             #expect(notFetched.status == 404)
+            #expect(try await MediaStore(database: bDatabase).media(origin: "a.test", mediaID: String(secondID)) == nil)
+            let notAllowed = try await Loopback.request(
+                .GET, "\(b)/_matrix/client/v1/media/download/a.test/\(secondID)?allow_remote=false", token: bob
+            )
+            #expect(notAllowed.status == 404)
         }
     }
 
@@ -162,8 +168,12 @@ struct FederationMediaTests {
     func legacyAndLocation() async throws {
         try await withLoopbackStub(Self.legacyOrigin) { stub in
             let port = try LoopbackPort.free()
+            // The CDN a Location part names is checked like any other host: loopback is allowed here.
             let server = ClientAPITestServer(
-                extraConfiguration: "federation: { destination_overrides: [{ server_name: c.test, base_url: \"\(stub)\" }] }",
+                extraConfiguration: """
+                    federation: { destination_overrides: [{ server_name: c.test, base_url: "\(stub)" }],
+                                  allowed_ip_ranges: [127.0.0.1/32] }
+                    """,
                 servesMedia: true
             )
             try await server.runListening(on: port) { _, _ in
@@ -176,6 +186,26 @@ struct FederationMediaTests {
                 #expect(moved.status == 200 && moved.body == Array("from the CDN".utf8))
                 #expect(moved.headers["content-type"] == "application/pdf")
                 #expect(moved.headers["content-disposition"] == "attachment")
+            }
+        }
+    }
+
+    @Test("a Location part or a resolved server name in a denied range is never fetched")
+    func deniedDestinations() async throws {
+        try await withLoopbackStub(Self.legacyOrigin) { stub in
+            let server = ClientAPITestServer(
+                extraConfiguration: "federation: { destination_overrides: [{ server_name: c.test, base_url: \"\(stub)\" }] }",
+                servesMedia: true
+            )
+            try await server.run { client in
+                let token = try await client.register("eve")
+                let moved = try await client.raw(.get, "/_matrix/client/v1/media/download/c.test/moved", token: token)
+                #expect(moved.status == 404)
+                let stubPort = try #require(stub.split(separator: ":").last)
+                let internalHost = try await client.raw(.get, "/_matrix/client/v1/media/download/127.0.0.1:\(stubPort)/cdn",
+                                                    token: token)
+                #expect(internalHost.status == 404)
+                #expect(try await client.mediaRowCount() == 0)
             }
         }
     }
