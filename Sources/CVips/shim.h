@@ -1,6 +1,7 @@
 #ifndef TRELLIS_CVIPS_SHIM_H
 #define TRELLIS_CVIPS_SHIM_H
 #include <vips/vips.h>
+#include <vips/vector.h>
 
 /* libvips takes its options as C varargs, which Swift cannot call. These wrappers fix the
    options Trellis uses and are the only libvips calls with options. */

@@ -1,38 +1,48 @@
+internal import COpenSSL
 internal import CSodium
 
-/// SHA-256 (libsodium `crypto_hash_sha256`).
+/// SHA-256.
 public enum SHA256 {
-    /// The 32-byte digest of `bytes`.
+    /// The 32-byte digest of `bytes` (libsodium `crypto_hash_sha256`).
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        var hasher = Hasher()
-        hasher.update(bytes)
-        return hasher.finalize()
+        Sodium.ensureInitialized()
+        let input = Array(bytes)
+        var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        _ = crypto_hash_sha256(&digest, input, UInt64(input.count))
+        return digest
     }
 
-    /// A digest computed piece by piece, for content that arrives in chunks.
+    /// A digest computed piece by piece, for content that arrives in chunks (uploads of many
+    /// megabytes). libcrypto's implementation, which uses the CPU's SHA extensions: several
+    /// times libsodium's portable one.
     public struct Hasher: ~Copyable {
-        private var state = crypto_hash_sha256_state()
+        private let context: OpaquePointer
 
         public init() {
-            Sodium.ensureInitialized()
-            _ = crypto_hash_sha256_init(&state)
+            context = EVP_MD_CTX_new()
+            EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        }
+
+        deinit {
+            EVP_MD_CTX_free(context)
         }
 
         /// Adds the next piece of the content.
         public mutating func update(_ bytes: some Collection<UInt8>) {
             let done = bytes.withContiguousStorageIfAvailable { buffer in
-                _ = crypto_hash_sha256_update(&state, buffer.baseAddress, UInt64(buffer.count))
+                _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
             }
             if done == nil {
                 let copy = Array(bytes)
-                _ = crypto_hash_sha256_update(&state, copy, UInt64(copy.count))
+                _ = EVP_DigestUpdate(context, copy, copy.count)
             }
         }
 
         /// The 32-byte digest of everything added.
         public consuming func finalize() -> [UInt8] {
-            var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
-            _ = crypto_hash_sha256_final(&state, &digest)
+            var digest = [UInt8](repeating: 0, count: 32)
+            var length: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, &digest, &length)
             return digest
         }
     }

@@ -138,6 +138,9 @@ enum VipsLibrary {
         vips_concurrency_set(1)
         // The operation cache would keep recent images in memory for nothing.
         vips_cache_set_max(0)
+        // libvips 8.14 compiles vector code at run time with liborc, which crashed the media
+        // worker (a null dereference inside liborc) when thumbnails ran on two threads at once.
+        vips_vector_set_enabled(0)
         return true
     }()
 
