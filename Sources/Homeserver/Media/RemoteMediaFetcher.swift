@@ -4,6 +4,12 @@ import Logging
 import MatrixAPI
 import MatrixCore
 
+/// Remote media larger than this server accepts: `502 M_TOO_LARGE`, as the spec answers a
+/// download the server cannot fetch for its size.
+public struct RemoteMediaTooLarge: Error, Sendable {
+    public let limit: Int
+}
+
 /// A file fetched from the server it belongs to.
 public struct RemoteFile: Sendable {
     public var bytes: [UInt8]
@@ -47,7 +53,9 @@ public struct RemoteMediaFetcher: Sendable {
         } catch let error as MatrixError {
             throw error
         } catch GuardedFetchError.tooLarge {
-            throw MatrixError(.tooLarge, "The remote media is larger than this server accepts")
+            throw RemoteMediaTooLarge(limit: maxBytes)
+        } catch let error as RemoteMediaTooLarge {
+            throw error
         } catch {
             logger.info("remote media fetch failed", metadata: ["origin": "\(origin)", "error": "\(error)"])
             throw MatrixError(.notFound, "Could not fetch the media from \(origin)")
@@ -69,7 +77,7 @@ public struct RemoteMediaFetcher: Sendable {
             return RemoteFile(bytes: redirected.body, contentType: redirected.headers["content-type"],
                               fileName: redirected.headers["content-disposition"].flatMap(Self.fileName(inDisposition:)))
         }
-        guard part.body.count <= maxBytes else { throw MatrixError(.tooLarge, "The remote media is too large") }
+        guard part.body.count <= maxBytes else { throw RemoteMediaTooLarge(limit: maxBytes) }
         return RemoteFile(bytes: part.body, contentType: part.header("Content-Type"),
                           fileName: part.header("Content-Disposition").flatMap(Self.fileName(inDisposition:)))
     }

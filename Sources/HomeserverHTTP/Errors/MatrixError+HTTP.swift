@@ -43,6 +43,8 @@ extension MatrixError {
             return (MatrixError(.unrecognized, "Unrecognized request"), false)
         case let reserved as ReservedAccountDataType:
             return (MatrixError(.badJSON, reserved.description), false)
+        case let tooLarge as RemoteMediaTooLarge:
+            return (MatrixError(.tooLarge, "The remote media is larger than \(tooLarge.limit) bytes"), false)
         case is NIOTooManyBytesError:
             return (MatrixError(.tooLarge, "Request body too large"), false)
         case let httpError as HTTPError:
@@ -58,10 +60,12 @@ extension MatrixError {
     }
 
     /// The status for an error: the table above, except `405` for a known path called with the
-    /// wrong method and, as Synapse answers, for account data types that have their own endpoint;
-    /// `500` for an unexpected error.
+    /// wrong method and, as Synapse answers, for account data types that have their own endpoint,
+    /// and `502` for remote media too large to fetch (the spec's download answer); `500` for an
+    /// unexpected error.
     static func status(for error: any Error, mapped: MatrixError, isUnexpected: Bool) -> HTTPResponse.Status {
         if isUnexpected { return .internalServerError }
+        if error is RemoteMediaTooLarge { return .badGateway }
         return error is UnsupportedMethodError || error is ReservedAccountDataType ? .methodNotAllowed : mapped.status
     }
 }

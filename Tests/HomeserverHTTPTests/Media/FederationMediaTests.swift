@@ -210,6 +210,26 @@ struct FederationMediaTests {
         }
     }
 
+    @Test("remote media larger than the upload limit is 502 M_TOO_LARGE, and nothing is kept")
+    func remoteTooLarge() async throws {
+        try await withLoopbackStub(Self.legacyOrigin) { stub in
+            let server = ClientAPITestServer(
+                extraConfiguration: """
+                    federation: { destination_overrides: [{ server_name: c.test, base_url: "\(stub)" }] }
+                    media: { max_upload_bytes: 10 }
+                    """,
+                servesMedia: true
+            )
+            try await server.run { client in
+                let token = try await client.register("fay")
+                let old = try await client.raw(.get, "/_matrix/client/v1/media/download/c.test/old", token: token)
+                #expect(old.status == 502)
+                #expect(try old.json["errcode"]?.stringValue == "M_TOO_LARGE")
+                #expect(try await client.mediaRowCount() == 0)
+            }
+        }
+    }
+
     /// An origin that predates the federation media API for one file and moves another to a CDN.
     static func legacyOrigin(base: String) -> Router<BasicRequestContext> {
         let router = Router()
