@@ -65,7 +65,8 @@ public actor FederationResolver {
     }
 
     private static func isIPLiteral(_ host: Substring) -> Bool {
-        host.hasPrefix("[") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+        let bare = host.hasPrefix("[") ? host.dropFirst().dropLast() : host
+        return IPRange.parseAddress(String(bare)) != nil
     }
 
     /// The server name `/.well-known/matrix/server` delegates to, if it answers one.

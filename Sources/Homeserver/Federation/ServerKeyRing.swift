@@ -6,9 +6,9 @@ import Storage
 /// The signing keys of remote servers, for checking their signed requests: from memory, else
 /// from the database, else fetched from the server and stored for every worker.
 ///
-/// Anyone can name any origin in a request, so fetches are limited: one at a time per server,
-/// and at most one per ``refetchInterval`` per server whatever its outcome (a key ID the last
-/// fetch did not show is unknown until then).
+/// Anyone can name any origin and key ID in a request, so a key not in memory is looked up (in
+/// the database, then at the server) at most once per ``refetchInterval`` per server, whatever
+/// the outcome, and fetched one at a time per server.
 public actor ServerKeyRing {
     let client: FederationHTTPClient
     let store: ServerKeyStore
@@ -27,10 +27,10 @@ public actor ServerKeyRing {
     /// The public key `keyID` of `server`, valid now; `nil` when the server does not publish it.
     public func key(_ keyID: String, of server: ServerName) async throws -> [UInt8]? {
         if let key = current(keyID, of: server) { return key }
-        remember(try await store.keys(of: server.description), of: server)
-        if let key = current(keyID, of: server) { return key }
         if let last = lastFetch[server.description], ContinuousClock.now - last < Self.refetchInterval { return nil }
         lastFetch[server.description] = .now
+        remember(try await store.keys(of: server.description), of: server)
+        if let key = current(keyID, of: server) { return key }
         let client = client, store = store, logger = logger
         let keys = try await fetches.run(server.description) {
             let fetched = try await client.serverKeys(of: server)

@@ -29,13 +29,9 @@ public struct FederationMediaRoutes: Sendable {
                                                                  suffix: suffix))
         }
         group.get("thumbnail/:mediaId") { request, context in
-            let thumbnail = try await repository.thumbnail(
-                origin: repository.serverName, mediaID: try context.pathParameter("mediaId"),
-                width: try MediaRoutes.requiredDimension("width", of: request),
-                height: try MediaRoutes.requiredDimension("height", of: request),
-                method: try MediaRoutes.method(of: request), animated: try request.booleanQuery("animated") ?? false,
-                authenticated: true, waitMilliseconds: try MediaRoutes.waitMilliseconds(request)
-            )
+            let thumbnail = try await MediaRoutes.thumbnail(asked: request, origin: repository.serverName,
+                                                            mediaID: try context.pathParameter("mediaId"),
+                                                            authenticated: true, from: repository)
             let boundary = Self.newBoundary()
             let (prefix, suffix) = Self.envelope(boundary: boundary, contentType: thumbnail.contentType, fileName: nil)
             return Response(status: .ok, headers: Self.headers(boundary: boundary),

@@ -83,13 +83,9 @@ public struct MediaRoutes: Sendable {
             }
         }
         group.get("thumbnail/:serverName/:mediaId") { request, context in
-            let thumbnail = try await repository.thumbnail(
-                origin: try Self.origin(context), mediaID: try context.pathParameter("mediaId"),
-                width: try Self.requiredDimension("width", of: request),
-                height: try Self.requiredDimension("height", of: request),
-                method: try Self.method(of: request), animated: try request.booleanQuery("animated") ?? false,
-                authenticated: authenticated, waitMilliseconds: try Self.waitMilliseconds(request)
-            )
+            let thumbnail = try await Self.thumbnail(asked: request, origin: try Self.origin(context),
+                                                     mediaID: try context.pathParameter("mediaId"),
+                                                     authenticated: authenticated, from: repository)
             var headers = HTTPFields()
             headers[.contentType] = thumbnail.contentType
             headers[.contentDisposition] = MediaHeaders.contentDisposition(contentType: thumbnail.contentType,
@@ -116,10 +112,19 @@ public struct MediaRoutes: Sendable {
     /// The request body, refused at once when its declared length is over the limit (the rest
     /// is enforced while it streams to the file store).
     private static func checkedBody(of request: Request, limit: Int) throws -> RequestBody {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw MatrixError(.tooLarge, "The upload is larger than the limit of \(limit) bytes")
-        }
+        try BodyLimitMiddleware<MatrixRequestContext>.refuseDeclaredLength(of: request, over: limit)
         return request.body
+    }
+
+    /// The thumbnail a request asks for (`width`, `height`, `method`, `animated`, `timeout_ms`).
+    static func thumbnail(asked request: Request, origin: ServerName, mediaID: String, authenticated: Bool,
+                          from repository: MediaRepository) async throws -> ThumbnailContent {
+        try await repository.thumbnail(
+            origin: origin, mediaID: mediaID,
+            width: try requiredDimension("width", of: request), height: try requiredDimension("height", of: request),
+            method: try method(of: request), animated: try request.booleanQuery("animated") ?? false,
+            authenticated: authenticated, waitMilliseconds: try waitMilliseconds(request)
+        )
     }
 
     static func origin(_ context: MatrixRequestContext) throws -> ServerName {
@@ -133,14 +138,14 @@ public struct MediaRoutes: Sendable {
         Int64(try request.nonNegativeIntegerQuery("timeout_ms") ?? Int(defaultWaitMilliseconds))
     }
 
-    static func requiredDimension(_ name: String, of request: Request) throws -> Int {
+    private static func requiredDimension(_ name: String, of request: Request) throws -> Int {
         guard let value = try request.nonNegativeIntegerQuery(name) else {
             throw MatrixError(.missingParam, "Missing query parameter '\(name)'")
         }
         return value
     }
 
-    static func method(of request: Request) throws -> ThumbnailMethod {
+    private static func method(of request: Request) throws -> ThumbnailMethod {
         guard let text = request.uri.queryParameters.get("method") else { return .scale }
         guard let method = ThumbnailMethod(rawValue: text) else {
             throw MatrixError(.invalidParam, "method must be 'crop' or 'scale'")

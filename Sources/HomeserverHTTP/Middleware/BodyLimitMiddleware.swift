@@ -18,9 +18,7 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
-            throw MatrixError(.tooLarge, "Request body too large (limit \(maxBytes) bytes)")
-        }
+        try Self.refuseDeclaredLength(of: request, over: maxBytes)
         var request = request
         do {
             _ = try await request.collectBody(upTo: maxBytes)
@@ -28,5 +26,13 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             throw MatrixError(.tooLarge, "Request body too large (limit \(maxBytes) bytes)")
         }
         return try await next(request, context)
+    }
+
+    /// `413 M_TOO_LARGE` when the request declares a `Content-Length` over `maxBytes`, before
+    /// any of the body is read (also for routes that stream their bodies).
+    static func refuseDeclaredLength(of request: Request, over maxBytes: Int) throws {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
+            throw MatrixError(.tooLarge, "Request body too large (limit \(maxBytes) bytes)")
+        }
     }
 }
