@@ -1,7 +1,7 @@
 # Trellis developer entry points. Each target is a script in scripts/ so CI and people run the same thing.
-.PHONY: run stop test build vectors bench bench-state-res bench-client bench-media bench-synapse clean
+.PHONY: run stop test helm-check check-deploy build vectors bench bench-state-res bench-client bench-media bench-synapse clean
 
-run:    ## build and start PostgreSQL, Redis, every worker and nginx on http://127.0.0.1:8008
+run:    ## build and start PostgreSQL, Redis, every worker and nginx on http://127.0.0.1:8008 (PROMETHEUS=1 adds Prometheus)
 	@scripts/run.sh
 
 stop:   ## stop everything 'make run' started
@@ -9,6 +9,12 @@ stop:   ## stop everything 'make run' started
 
 test:   ## install dependencies, start private PostgreSQL and Redis, run the vectors and swift test
 	@scripts/test.sh
+
+helm-check:  ## render, lint and validate the Helm chart for every helm/trellis/ci values file (no cluster needed)
+	@scripts/helm-check.sh
+
+check-deploy:  ## promtool checks and tests of the Prometheus rules, the Grafana dashboard and nginx template are current
+	@scripts/check-deploy.sh
 
 build:
 	swift build

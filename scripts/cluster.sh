@@ -10,6 +10,7 @@
 #   PORT_BASE    first worker API port; metrics ports are +1000       default 8100
 #   REPLICAS_<KIND>  replicas of a kind, e.g. REPLICAS_CLIENT_API=2    default 1
 #   READY_TIMEOUT  seconds a worker has to answer /ready                default 120
+#   PROMETHEUS   1 also starts Prometheus scraping every worker (scripts/prometheus.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -54,6 +55,7 @@ start() {
     wait_for "nginx on port $HTTP_PORT" 30 curl -fsS "http://127.0.0.1:$HTTP_PORT/_matrix/client/versions"
     # nginx forks into the background; record its master so 'stop' can end it by PID.
     cp "$RUN_DIR/nginx.pid" "$RUN_DIR/pids/nginx.pid"
+    if [ "${PROMETHEUS:-0}" = 1 ]; then RUN_DIR=$RUN_DIR scripts/prometheus.sh start; fi
 }
 
 # launch BIN_DIR NAME KIND PORT METRICS_PORT: starts one worker in the background, records its PID.

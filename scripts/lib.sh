@@ -2,7 +2,7 @@
 # Sourced by scripts/run.sh, scripts/stop.sh, scripts/test.sh and scripts/cluster.sh.
 
 # The Debian packages Trellis needs to build, run and test.
-TRELLIS_DEBIAN_PACKAGES="postgresql redis-server nginx libhiredis-dev libsodium-dev libssl-dev libvips-dev pkg-config curl"
+TRELLIS_DEBIAN_PACKAGES="postgresql redis-server nginx libhiredis-dev libsodium-dev libssl-dev libvips-dev pkg-config curl prometheus"
 
 log() { printf '%s %s\n' "[trellis]" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -22,6 +22,9 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # The Debian packages start system-wide services; Trellis runs its own on other ports.
 }
+
+# The Helm v4 SDK and Kubernetes API schemas that make helm-check renders and validates with, pinned.
+TRELLIS_HELM_CHECK_REQUIREMENTS="helm-python-sdk==0.2.2 kubernetes-validate==1.37.0 PyYAML==6.0.3"
 
 # The Python client library the end-to-end tests drive the cluster with, pinned.
 TRELLIS_NIO_REQUIREMENT="matrix-nio[e2e]==0.26.0"

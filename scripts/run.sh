@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: builds Trellis and starts PostgreSQL, Redis, every worker and nginx on localhost.
 # Environment: CONFIGURATION (debug|release, default debug), HTTP_PORT (default 8008),
-# REPLICAS_<KIND> (see scripts/cluster.sh).
+# REPLICAS_<KIND> (see scripts/cluster.sh), PROMETHEUS=1 (also a Prometheus scraping every worker,
+# PROMETHEUS_PORT default 9190).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -10,7 +11,7 @@ RUN_DIR=$PWD/.run
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 CONFIGURATION=${CONFIGURATION:-debug}
-export RUN_DIR HTTP_PORT=${HTTP_PORT:-8008}
+export RUN_DIR HTTP_PORT=${HTTP_PORT:-8008} PROMETHEUS=${PROMETHEUS:-0}
 
 ensure_packages
 log "building ($CONFIGURATION)"

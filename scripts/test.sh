@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: installs what the tests need, starts a private PostgreSQL and Redis on loopback
-# (own ports and data directories, apart from 'make run'), runs the vectors and 'swift test',
-# and stops both services again.
+# (own ports and data directories, apart from 'make run'), runs the vectors, the checks of the
+# Helm chart and deploy/ assets, and 'swift test', and stops both services again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -36,6 +36,11 @@ if [ -d "$VECTORS_DIR" ]; then
 else
     die "golden vectors not found at $VECTORS_DIR (set TRELLIS_VECTORS_DIR)"
 fi
+
+# The deployment assets: the Helm chart (rendered config checked by this build's CLI), the
+# Prometheus rules (promtool), the dashboard and the nginx template.
+TRELLIS_BIN="$BIN_DIR/trellis" HELM_VENV="$TEST_DIR/helm-venv" scripts/helm-check.sh
+scripts/check-deploy.sh
 
 # The parallel run sometimes hangs (every task suspended, no process left; see the issue 5
 # notes). A hang, and only a hang (exit 124), is followed by one serial run, which must pass.

@@ -4,6 +4,7 @@ import HomeserverHTTP
 import Hummingbird
 import Logging
 import MatrixCrypto
+import Metrics
 import Replication
 import ServiceLifecycle
 import Storage
@@ -55,6 +56,16 @@ public struct WorkerServices {
         }
         services.append(MatrixHTTPServer.makeApplication(router: opsRouter, settings: opsSettings, name: "ops", logger: logger))
         self.services = services
+        Self.recordInfo(kind: kind, worker: config.worker)
+    }
+
+    /// `trellis_worker_info{kind,version,shard_index,shard_count} 1`: what this process is, for
+    /// dashboards and for joining with the metrics of its instance.
+    static func recordInfo(kind: WorkerKind, worker: TrellisConfig.Worker) {
+        Gauge(label: "trellis_worker_info", dimensions: [
+            ("kind", kind.rawValue), ("version", TrellisVersion.current),
+            ("shard_index", String(worker.shardIndex)), ("shard_count", String(worker.shardCount)),
+        ]).record(1)
     }
 
     /// Runs every service until a termination signal, then shuts them down in reverse order.
@@ -64,6 +75,7 @@ public struct WorkerServices {
             metadata: [
                 "kind": "\(kind.rawValue)", "listen": "\(config.worker.listenHost):\(config.worker.listenPort)",
                 "metrics_port": "\(config.worker.metricsPort)", "version": "\(TrellisVersion.current)",
+                "shard": "\(config.worker.shardIndex)/\(config.worker.shardCount)",
             ]
         )
         let group = ServiceGroup(
@@ -106,7 +118,9 @@ public struct WorkerServices {
             ReadinessCheck(name: "postgres") { try await database.ping() },
             ReadinessCheck(name: "schema") {
                 let current = try await migrations.currentVersion()
-                guard current == migrations.latestVersion else {
+                // A newer schema is fine: during a rolling upgrade the new release migrates first
+                // while this one keeps serving (migrations only add within a release series).
+                guard current >= migrations.latestVersion else {
                     throw SchemaNotCurrent(database: current, expected: migrations.latestVersion)
                 }
             },
@@ -115,7 +129,7 @@ public struct WorkerServices {
     }
 }
 
-/// The database schema is not the one this build expects; run `trellis migrate`.
+/// The database schema is older than this build expects; run `trellis migrate`.
 struct SchemaNotCurrent: Error, CustomStringConvertible {
     let database: Int
     let expected: Int

@@ -25,6 +25,11 @@ final class RedisJob: @unchecked Sendable {
         self.retryOnReconnect = retryOnReconnect
         self.timeout = timeout
     }
+
+    /// Whether Redis may hold the reply back (`XREAD … BLOCK`), so its time is no round trip.
+    var blocks: Bool {
+        arguments.contains { $0.elementsEqual("BLOCK".utf8) }
+    }
 }
 
 /// The thread that owns a hiredis context and runs commands on it one at a time.
@@ -195,8 +200,10 @@ final class RedisConnectionWorker: @unchecked Sendable {
             runningFD = context.pointee.fd
             condition.unlock()
 
+            let sent = ContinuousClock.now
             let reply = Self.command(context, job.arguments)
             let savedErrno = errno
+            if reply != nil && !job.blocks { ReplicationMetrics.roundTrip(commandName(job), since: sent) }
 
             condition.lock()
             runningFD = -1

@@ -1,21 +1,53 @@
+import Foundation
 import Metrics
 
 /// Names of the metrics this module reports (swift-metrics; the process picks the backend).
 enum ReplicationMetrics {
     static func published(_ stream: StreamName) -> Counter {
-        Counter(label: "trellis_replication_published_total", dimensions: [("stream", stream.key)])
+        Counter(label: "trellis_replication_published_total", dimensions: [("stream", stream.topic)])
     }
 
     static func consumed(_ stream: StreamName, group: String?) -> Counter {
         Counter(label: "trellis_replication_consumed_total",
-                dimensions: [("stream", stream.key), ("group", group ?? "")])
+                dimensions: [("stream", stream.topic), ("group", group ?? "")])
     }
 
     static func acknowledged(_ stream: StreamName, group: String) -> Counter {
-        Counter(label: "trellis_replication_acknowledged_total", dimensions: [("stream", stream.key), ("group", group)])
+        Counter(label: "trellis_replication_acknowledged_total", dimensions: [("stream", stream.topic), ("group", group)])
+    }
+
+    /// The round trip of a command that Redis answers at once (`trellis_redis_command_duration_seconds`).
+    static func roundTrip(_ command: String, since sent: ContinuousClock.Instant) {
+        let (seconds, attoseconds) = (ContinuousClock.now - sent).components
+        Timer(label: "trellis_redis_command_duration_seconds", dimensions: [("command", command)],
+              preferredDisplayUnit: .seconds)
+            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// After an entry with a PostgreSQL `position` field was appended: the writer's position
+    /// (`trellis_stream_position`).
+    static func published(_ stream: StreamName, fields: [String: String]) {
+        published(stream).increment()
+        if let position = fields["position"].flatMap(Int64.init) {
+            Gauge(label: "trellis_stream_position", dimensions: [("stream", stream.topic)]).record(position)
+        }
+    }
+
+    /// After a reader got `entries`: how many, the newest PostgreSQL position among them
+    /// (`trellis_replication_position`) and how long after its `XADD` the newest arrived
+    /// (`trellis_replication_lag_seconds`, from the entry ID's milliseconds).
+    static func consumed(_ entries: [StreamEntry], of stream: StreamName, group: String?) {
+        guard let newest = entries.last else { return }
+        consumed(stream, group: group).increment(by: entries.count)
+        if let position = entries.lazy.compactMap({ $0.fields["position"].flatMap(Int64.init) }).max() {
+            Gauge(label: "trellis_replication_position", dimensions: [("stream", stream.topic)]).record(position)
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let lag = Double(max(0, now - Int64(newest.id.milliseconds))) / 1000
+        Gauge(label: "trellis_replication_lag_seconds", dimensions: [("stream", stream.topic)]).record(lag)
     }
 
     static func reclaimed(_ stream: StreamName, group: String) -> Counter {
-        Counter(label: "trellis_replication_reclaimed_total", dimensions: [("stream", stream.key), ("group", group)])
+        Counter(label: "trellis_replication_reclaimed_total", dimensions: [("stream", stream.topic), ("group", group)])
     }
 }

@@ -224,7 +224,7 @@ public struct StreamConsumerGroup: Sendable {
                         lastReclaim = now
                         let claimed = try await group.reclaimStale(minIdle: minIdle, count: group.batchSize)
                         if !claimed.isEmpty {
-                            count(claimed.count)
+                            ReplicationMetrics.consumed(claimed, of: group.stream, group: group.group)
                             return claimed
                         }
                     }
@@ -252,14 +252,8 @@ public struct StreamConsumerGroup: Sendable {
                     }
                     batch = entries
                 }
-                count(batch.count)
+                ReplicationMetrics.consumed(batch, of: group.stream, group: group.group)
                 return batch
-            }
-
-            private func count(_ delivered: Int) {
-                if delivered > 0 {
-                    ReplicationMetrics.consumed(group.stream, group: group.group).increment(by: delivered)
-                }
             }
         }
     }

@@ -1,9 +1,12 @@
 /// A replication stream: one Redis stream per topic, keyed `trellis:stream:<topic>`.
 public struct StreamName: Hashable, Sendable, CustomStringConvertible {
+    /// The topic, e.g. `events`: the `stream` label of the replication metrics.
+    public let topic: String
     /// The Redis key.
     public let key: String
 
     public init(topic: String) {
+        self.topic = topic
         self.key = "trellis:stream:\(topic)"
     }
 

@@ -26,7 +26,7 @@ public struct StreamPublisher: Sendable {
         }
         let reply = try await connection.send(arguments)
         guard let text = reply.string, let id = StreamEntryID(text) else { throw StreamReply.unexpected(reply) }
-        ReplicationMetrics.published(stream).increment()
+        ReplicationMetrics.published(stream, fields: fields)
         return id
     }
 }

@@ -106,9 +106,7 @@ public struct StreamReader: AsyncSequence, Sendable {
             let entries = try StreamReply.readReply(reply).compactMap { raw in
                 raw.fields.map { StreamEntry(id: raw.id, fields: $0) }
             }
-            if !entries.isEmpty {
-                ReplicationMetrics.consumed(reader.stream, group: nil).increment(by: entries.count)
-            }
+            ReplicationMetrics.consumed(entries, of: reader.stream, group: nil)
             return entries
         }
     }

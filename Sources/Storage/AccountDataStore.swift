@@ -17,7 +17,7 @@ public struct AccountDataStore: Sendable {
     ///
     /// One statement, so the stream head's row lock is taken last and held only for the commit.
     public func put(userID: String, roomID: String?, type: String, content: String) async throws -> Int64 {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH \(unescaped: StreamHead.accountData.advance(by: 1))
             INSERT INTO account_data (user_id, room_id, type, content, stream_id)
@@ -26,7 +26,7 @@ public struct AccountDataStore: Sendable {
             DO UPDATE SET content = EXCLUDED.content, stream_id = EXCLUDED.stream_id
             RETURNING stream_id
             """,
-            logger: database.queryLogger("upsert_account_data")
+            label: "upsert_account_data"
         )
         for try await position in rows.decode(Int64.self) { return position }
         throw StreamHeadMissing(stream: .accountData)
@@ -34,12 +34,12 @@ public struct AccountDataStore: Sendable {
 
     /// The content of one type of the user's account data, for `roomID` or global when `nil`.
     public func content(userID: String, roomID: String?, type: String) async throws -> String? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT content FROM account_data
             WHERE user_id = \(userID) AND room_id = \(roomID ?? "") AND type = \(type)
             """,
-            logger: database.queryLogger("select_account_data")
+            label: "select_account_data"
         )
         for try await content in rows.decode(String.self) { return content }
         return nil

@@ -86,13 +86,13 @@ public struct AccountStore: Sendable {
         _ userID: String, passwordHash: String?, isAdmin: Bool = false, userType: String? = nil,
         displayName: String? = nil
     ) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             INSERT INTO users (user_id, password_hash, is_admin, user_type, displayname, created_ts)
             VALUES (\(userID), \(passwordHash), \(isAdmin), \(userType), \(displayName), \(unixMilliseconds()))
             ON CONFLICT DO NOTHING RETURNING user_id
             """,
-            logger: database.queryLogger("insert_user")
+            label: "insert_user"
         )
         for try await _ in rows { return true }
         return false
@@ -100,18 +100,18 @@ public struct AccountStore: Sendable {
 
     /// The user's row; `nil` for an unknown user.
     public func user(_ userID: String) async throws -> UserRecord? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT \(unescaped: Self.userColumns) FROM users WHERE user_id = \(userID)",
-            logger: database.queryLogger("select_user")
+            label: "select_user"
         )
         return try await Self.decodeUsers(rows).first
     }
 
     /// Whether a user ID is taken, ignoring case as Synapse does.
     public func userExists(caseInsensitive userID: String) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT 1 FROM users WHERE lower(user_id) = lower(\(userID))",
-            logger: database.queryLogger("select_user_exists")
+            label: "select_user_exists"
         )
         for try await _ in rows { return true }
         return false
@@ -119,20 +119,20 @@ public struct AccountStore: Sendable {
 
     /// A page of the users matching `filter`, ordered by user ID: `limit` of them after skipping `offset`.
     public func users(matching filter: UserListFilter, offset: Int, limit: Int) async throws -> [UserRecord] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             Self.query(
                 selecting: Self.userColumns, matching: filter,
                 then: "ORDER BY user_id LIMIT \(max(limit, 0)) OFFSET \(max(offset, 0))"
             ),
-            logger: database.queryLogger("select_users_page")
+            label: "select_users_page"
         )
         return try await Self.decodeUsers(rows)
     }
 
     /// The number of users matching `filter`.
     public func userCount(matching filter: UserListFilter) async throws -> Int {
-        let rows = try await database.client.query(
-            Self.query(selecting: "count(*)", matching: filter), logger: database.queryLogger("count_users")
+        let rows = try await database.query(
+            Self.query(selecting: "count(*)", matching: filter), label: "count_users"
         )
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
@@ -160,12 +160,12 @@ public struct AccountStore: Sendable {
 
     /// When each user last used any of their devices (ms since the epoch); users never seen are absent.
     public func lastSeenTimestamps(of userIDs: [String]) async throws -> [String: Int64] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT user_id, max(last_seen_ts) FROM devices
             WHERE user_id = ANY(\(userIDs)::text[]) AND last_seen_ts IS NOT NULL GROUP BY user_id
             """,
-            logger: database.queryLogger("select_users_last_seen")
+            label: "select_users_last_seen"
         )
         var lastSeen: [String: Int64] = [:]
         for try await (userID, timestamp) in rows.decode((String, Int64).self) { lastSeen[userID] = timestamp }
@@ -190,24 +190,24 @@ public struct AccountStore: Sendable {
     }
 
     public func setAdmin(_ isAdmin: Bool, for userID: String) async throws {
-        try await database.client.query(
+        try await database.query(
             "UPDATE users SET is_admin = \(isAdmin) WHERE user_id = \(userID)",
-            logger: database.queryLogger("update_user_admin")
+            label: "update_user_admin"
         )
     }
 
     /// Marks a user deactivated (or active again).
     public func setDeactivated(_ deactivated: Bool, for userID: String) async throws {
-        try await database.client.query(
+        try await database.query(
             "UPDATE users SET deactivated = \(deactivated) WHERE user_id = \(userID)",
-            logger: database.queryLogger("update_user_deactivated")
+            label: "update_user_deactivated"
         )
     }
 
     private func update(_ column: String, to value: String?, for userID: String) async throws {
-        try await database.client.query(
+        try await database.query(
             "UPDATE users SET \(unescaped: column) = \(value) WHERE user_id = \(userID)",
-            logger: database.queryLogger("update_user_\(column)")
+            label: "update_user_\(column)"
         )
     }
 
@@ -215,12 +215,12 @@ public struct AccountStore: Sendable {
 
     /// The user's third-party identifiers, ordered by medium and address.
     public func threepids(of userID: String) async throws -> [ThreepidRecord] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT medium, address, validated_ts, added_ts FROM user_threepids
             WHERE user_id = \(userID) ORDER BY medium, address
             """,
-            logger: database.queryLogger("select_threepids")
+            label: "select_threepids"
         )
         var threepids: [ThreepidRecord] = []
         for try await (medium, address, validated, added) in rows.decode((String, String, Int64, Int64).self) {
@@ -234,7 +234,7 @@ public struct AccountStore: Sendable {
     /// the user already has keep their timestamps, and ones bound to another user move to this one.
     public func replaceThreepids(of userID: String, with threepids: [(medium: String, address: String)]) async throws {
         let media = threepids.map(\.medium), addresses = threepids.map(\.address)
-        try await database.transaction { connection in
+        try await database.transaction(label: "replace_threepids") { connection in
             try await connection.query(
                 """
                 DELETE FROM user_threepids AS t WHERE t.user_id = \(userID) AND NOT EXISTS (
@@ -263,25 +263,25 @@ public struct AccountStore: Sendable {
 
     /// Creates the device, or updates its display name when given and it exists.
     public func upsertDevice(userID: String, deviceID: String, displayName: String?) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             INSERT INTO devices (user_id, device_id, display_name, created_ts)
             VALUES (\(userID), \(deviceID), \(displayName), \(unixMilliseconds()))
             ON CONFLICT (user_id, device_id)
             DO UPDATE SET display_name = COALESCE(EXCLUDED.display_name, devices.display_name)
             """,
-            logger: database.queryLogger("upsert_device")
+            label: "upsert_device"
         )
     }
 
     /// The user's devices, sorted by device ID.
     public func devices(of userID: String) async throws -> [DeviceRecord] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices
             WHERE user_id = \(userID) ORDER BY device_id
             """,
-            logger: database.queryLogger("select_devices")
+            label: "select_devices"
         )
         var devices: [DeviceRecord] = []
         for try await row in rows.decode((String, String?, Int64?, String?).self) {
@@ -292,12 +292,12 @@ public struct AccountStore: Sendable {
 
     /// Sets a device's display name; `false` when the device does not exist.
     public func renameDevice(userID: String, deviceID: String, displayName: String?) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             UPDATE devices SET display_name = \(displayName)
             WHERE user_id = \(userID) AND device_id = \(deviceID) RETURNING device_id
             """,
-            logger: database.queryLogger("update_device_name")
+            label: "update_device_name"
         )
         for try await _ in rows { return true }
         return false
@@ -306,25 +306,25 @@ public struct AccountStore: Sendable {
     /// Deletes devices and, through the foreign keys, their access tokens, keys and to-device
     /// messages; a device list change when any existed.
     public func deleteDevices(userID: String, deviceIDs: [String]) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             WITH deleted AS (
                 DELETE FROM devices WHERE user_id = \(userID) AND device_id = ANY(\(deviceIDs)::text[]) RETURNING user_id
             ), \(unescaped: Self.recordingDeletedDevices)
             """,
-            logger: database.queryLogger("delete_devices")
+            label: "delete_devices"
         )
     }
 
     /// Deletes every device of the user except `keeping`, as ``deleteDevices(userID:deviceIDs:)`` does.
     public func deleteAllDevices(userID: String, except keeping: String? = nil) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             WITH deleted AS (
                 DELETE FROM devices WHERE user_id = \(userID) AND device_id IS DISTINCT FROM \(keeping) RETURNING user_id
             ), \(unescaped: Self.recordingDeletedDevices)
             """,
-            logger: database.queryLogger("delete_all_devices")
+            label: "delete_all_devices"
         )
     }
 
@@ -338,12 +338,12 @@ public struct AccountStore: Sendable {
 
     /// Records when and from where a device was last used.
     public func touchDevice(userID: String, deviceID: String, ip: String?) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             UPDATE devices SET last_seen_ts = \(unixMilliseconds()), last_seen_ip = \(ip)
             WHERE user_id = \(userID) AND device_id = \(deviceID)
             """,
-            logger: database.queryLogger("touch_device")
+            label: "touch_device"
         )
     }
 
@@ -353,19 +353,19 @@ public struct AccountStore: Sendable {
     public func insertAccessToken(
         digest: String, userID: String, deviceID: String, expiresTimestamp: Int64? = nil, refreshDigest: String? = nil
     ) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, expires_ts, refresh_token_hash)
             VALUES (\(digest), \(userID), \(deviceID), \(unixMilliseconds()), \(expiresTimestamp), \(refreshDigest))
             """,
-            logger: database.queryLogger("insert_access_token")
+            label: "insert_access_token"
         )
     }
 
     /// Who an access token belongs to; `nil` for an unknown token.
     public func owner(ofToken digest: String) async throws -> TokenOwner? {
-        let rows = try await database.client.execute(SelectTokenOwner(digest: digest),
-                                                     logger: database.queryLogger("select_token_owner"))
+        let rows = try await database.execute(SelectTokenOwner(digest: digest),
+                                                     label: "select_token_owner")
         for try await row in rows {
             return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)
         }
@@ -377,7 +377,7 @@ public struct AccountStore: Sendable {
     public func rotate(
         refreshDigest: String, newDigest: String, newRefreshDigest: String, expiresTimestamp: Int64
     ) async throws -> TokenOwner? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             UPDATE access_tokens AS t
             SET token_hash = \(newDigest), refresh_token_hash = \(newRefreshDigest),
@@ -386,7 +386,7 @@ public struct AccountStore: Sendable {
             WHERE t.refresh_token_hash = \(refreshDigest) AND u.user_id = t.user_id
             RETURNING t.user_id, t.device_id, u.is_admin, u.deactivated, t.expires_ts
             """,
-            logger: database.queryLogger("rotate_refresh_token")
+            label: "rotate_refresh_token"
         )
         for try await row in rows.decode((String, String, Bool, Bool, Int64?).self) {
             return TokenOwner(userID: row.0, deviceID: row.1, isAdmin: row.2, deactivated: row.3, expiresTimestamp: row.4)

@@ -13,6 +13,7 @@ public struct Database: Sendable {
     /// Where the pool connects.
     public let settings: DatabaseSettings
     let logger: Logger
+    let metrics: DatabaseMetrics
 
     public init(settings: DatabaseSettings, logger: Logger) {
         var configuration = PostgresClient.Configuration(
@@ -21,7 +22,7 @@ public struct Database: Sendable {
             username: settings.user,
             password: settings.password,
             database: settings.database,
-            tls: .disable
+            tls: settings.tls.postgresTLS
         )
         configuration.options.maximumConnections = settings.maxConnections
         configuration.options.connectTimeout = settings.connectTimeout
@@ -31,6 +32,7 @@ public struct Database: Sendable {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.settings = settings
         self.logger = logger
+        self.metrics = DatabaseMetrics(maxConnections: settings.maxConnections)
     }
 
     /// Checks that the server answers a trivial query within `timeout`.
@@ -71,15 +73,39 @@ extension Database {
 }
 
 extension Database {
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws,
-    /// with the error `body` threw (not postgres-nio's wrapper) passed on.
-    func transaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+    /// Runs `query` on a pooled connection; `label` names it in logs and metrics.
+    func query(_ query: PostgresQuery, label: String) async throws -> PostgresRowSequence {
+        try await metrics.measure(label) { try await client.query(query, logger: queryLogger(label)) }
+    }
+
+    /// Runs a prepared statement on a pooled connection; `label` names it in logs and metrics.
+    func execute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, label: String
+    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> {
+        try await metrics.measure(label) { try await client.execute(statement, logger: queryLogger(label)) }
+    }
+
+    /// Runs `body` on one pooled connection; `label` names the work in metrics.
+    func withConnection<Result: Sendable>(
+        label: String, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+        try await metrics.measure(label) { try await client.withConnection { connection in try await body(connection) } }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws,
+    /// with the error `body` threw (not postgres-nio's wrapper) passed on. `label` names the
+    /// transaction in logs and metrics.
+    func transaction<Result: Sendable>(
+        label: String, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await metrics.measure(label) {
+            do {
+                return try await client.withTransaction(logger: queryLogger(label)) { connection in
+                    try await body(connection)
+                }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error
+            }
         }
     }
 }

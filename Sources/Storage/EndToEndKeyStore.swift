@@ -116,7 +116,7 @@ public struct EndToEndKeyStore: Sendable {
     public func upload(
         userID: String, deviceID: String, deviceKeys: String?, oneTimeKeys: [UploadedKey], fallbackKeys: [UploadedKey]
     ) async throws -> Int64? {
-        try await database.transaction { connection in
+        try await database.transaction(label: "upload_device_keys") { connection in
             var changed = false
             if let deviceKeys {
                 let rows = try await connection.query(
@@ -192,7 +192,7 @@ public struct EndToEndKeyStore: Sendable {
     public func keyCounts(of devices: [UserDevice]) async throws -> [UserDevice: DeviceKeyCounts] {
         guard !devices.isEmpty else { return [:] }
         let (users, deviceIDs) = (devices.map(\.userID), devices.map(\.deviceID))
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH wanted AS (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[]) AS w(user_id, device_id))
             SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
@@ -203,7 +203,7 @@ public struct EndToEndKeyStore: Sendable {
             WHERE (user_id, device_id) IN (SELECT * FROM wanted) AND NOT used
             ORDER BY 3
             """,
-            logger: database.queryLogger("count_device_keys")
+            label: "count_device_keys"
         )
         var counts: [UserDevice: DeviceKeyCounts] = [:]
         for try await (userID, deviceID, algorithm, count, isFallback) in rows.decode(
@@ -222,14 +222,14 @@ public struct EndToEndKeyStore: Sendable {
     /// The identity keys of every device of `userIDs` that uploaded them.
     public func deviceKeys(of userIDs: [String]) async throws -> [StoredDeviceKeys] {
         guard !userIDs.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT k.user_id, k.device_id, k.key_json, d.display_name
             FROM e2e_device_keys AS k JOIN devices AS d USING (user_id, device_id)
             WHERE k.user_id = ANY(\(userIDs)::text[])
             ORDER BY k.user_id, k.device_id
             """,
-            logger: database.queryLogger("select_device_keys")
+            label: "select_device_keys"
         )
         var keys: [StoredDeviceKeys] = []
         for try await (userID, deviceID, json, displayName) in rows.decode((String, String, String, String?).self) {
@@ -243,7 +243,7 @@ public struct EndToEndKeyStore: Sendable {
     public func claim(_ requests: [(userID: String, deviceID: String, algorithm: String)]) async throws
         -> [ClaimedKey] {
         guard !requests.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH wanted (user_id, device_id, algorithm) AS (
                 SELECT * FROM unnest(\(requests.map(\.userID))::text[], \(requests.map(\.deviceID))::text[],
@@ -265,7 +265,7 @@ public struct EndToEndKeyStore: Sendable {
             )
             SELECT * FROM claimed UNION ALL SELECT * FROM fallback
             """,
-            logger: database.queryLogger("claim_one_time_keys")
+            label: "claim_one_time_keys"
         )
         var keys: [ClaimedKey] = []
         for try await (userID, deviceID, algorithm, keyID, json) in rows.decode(
@@ -281,12 +281,12 @@ public struct EndToEndKeyStore: Sendable {
     /// The cross-signing keys of `userIDs`.
     public func crossSigningKeys(of userIDs: [String]) async throws -> [StoredCrossSigningKey] {
         guard !userIDs.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT user_id, key_type, public_key, key_json FROM e2e_cross_signing_keys
             WHERE user_id = ANY(\(userIDs)::text[])
             """,
-            logger: database.queryLogger("select_cross_signing_keys")
+            label: "select_cross_signing_keys"
         )
         var keys: [StoredCrossSigningKey] = []
         for try await (userID, type, publicKey, json) in rows.decode((String, String, String, String).self) {
@@ -297,7 +297,7 @@ public struct EndToEndKeyStore: Sendable {
 
     /// Stores (replaces) some of one user's cross-signing keys: a device list change.
     public func putCrossSigningKeys(_ keys: [StoredCrossSigningKey], of userID: String) async throws -> Int64 {
-        try await database.transaction { connection in
+        try await database.transaction(label: "put_cross_signing_keys") { connection in
             for key in keys {
                 try await connection.query(
                     """
@@ -317,13 +317,13 @@ public struct EndToEndKeyStore: Sendable {
     /// user's own keys, and those by the viewer's.
     public func signatures(of userIDs: [String], visibleTo viewer: String) async throws -> [KeySignature] {
         guard !userIDs.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT signer_user_id, signer_key_id, target_user_id, target_key_id, signature FROM e2e_key_signatures
             WHERE target_user_id = ANY(\(userIDs)::text[])
               AND (signer_user_id = target_user_id OR signer_user_id = \(viewer))
             """,
-            logger: database.queryLogger("select_key_signatures")
+            label: "select_key_signatures"
         )
         var signatures: [KeySignature] = []
         for try await (signer, signerKey, target, targetKey, signature) in rows.decode(
@@ -338,7 +338,7 @@ public struct EndToEndKeyStore: Sendable {
     /// Stores signatures (replacing a signer key's earlier signature of the same key): a device
     /// list change for the signer.
     public func putSignatures(_ signatures: [KeySignature], by signerUserID: String) async throws -> Int64 {
-        try await database.transaction { connection in
+        try await database.transaction(label: "put_key_signatures") { connection in
             try await connection.query(
                 """
                 INSERT INTO e2e_key_signatures (signer_user_id, signer_key_id, target_user_id, target_key_id, signature)

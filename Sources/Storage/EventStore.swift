@@ -157,7 +157,7 @@ public struct EventStore: Sendable {
         let repeated = events.map(\.eventID).filter { !seen.insert($0).inserted }
         guard repeated.isEmpty else { throw EventPersistenceError.duplicateEvents(repeated) }
 
-        return try await database.transaction { connection in
+        return try await database.transaction(label: "store_events") { connection in
             try await persist(events, on: connection)
         }
     }
@@ -178,21 +178,21 @@ public struct EventStore: Sendable {
 
     /// Up to `limit` events with a stream position above `position`, in stream order.
     public func events(after position: Int64, limit: Int) async throws -> [PersistedEvent] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT \(unescaped: PersistedEvent.columns) FROM events
             WHERE stream_ordering > \(position) ORDER BY stream_ordering LIMIT \(limit)
             """,
-            logger: database.queryLogger("select_events_after")
+            label: "select_events_after"
         )
         return try await PersistedEvent.decode(rows)
     }
 
     /// The current forward extremities of a room, sorted by event ID.
     public func forwardExtremities(of roomID: String) async throws -> [String] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT unnest(extremities) AS event_id FROM room_tips WHERE room_id = \(roomID) ORDER BY event_id",
-            logger: database.queryLogger("select_forward_extremities")
+            label: "select_forward_extremities"
         )
         var eventIDs: [String] = []
         for try await eventID in rows.decode(String.self) { eventIDs.append(eventID) }

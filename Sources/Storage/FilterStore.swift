@@ -12,7 +12,7 @@ public struct FilterStore: Sendable {
     /// Stores a filter (its canonical JSON) and returns its ID; a filter the user uploaded before
     /// keeps its first ID.
     public func create(userID: String, filterJSON: String) async throws -> Int64 {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH inserted AS (
                 INSERT INTO user_filters (user_id, filter_json) VALUES (\(userID), \(filterJSON))
@@ -24,7 +24,7 @@ public struct FilterStore: Sendable {
             SELECT filter_id FROM user_filters WHERE user_id = \(userID) AND md5(filter_json) = md5(\(filterJSON))
             LIMIT 1
             """,
-            logger: database.queryLogger("insert_user_filter")
+            label: "insert_user_filter"
         )
         for try await filterID in rows.decode(Int64.self) { return filterID }
         // Only reachable when a concurrent upload of the same filter was not committed yet.
@@ -33,9 +33,9 @@ public struct FilterStore: Sendable {
 
     /// The canonical JSON of one of the user's filters.
     public func filterJSON(userID: String, filterID: Int64) async throws -> String? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT filter_json FROM user_filters WHERE user_id = \(userID) AND filter_id = \(filterID)",
-            logger: database.queryLogger("select_user_filter")
+            label: "select_user_filter"
         )
         for try await json in rows.decode(String.self) { return json }
         return nil

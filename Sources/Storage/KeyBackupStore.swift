@@ -56,7 +56,7 @@ public struct KeyBackupStore: Sendable {
 
     /// Creates the user's next version and returns its number.
     public func createVersion(of userID: String, algorithm: String, authData: String) async throws -> Int64 {
-        try await database.transaction { connection in
+        try await database.transaction(label: "create_backup_version") { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(userID), 1))",
                                        logger: database.queryLogger("lock_key_backup_versions"))
             let rows = try await connection.query(
@@ -75,7 +75,7 @@ public struct KeyBackupStore: Sendable {
 
     /// A version that is not deleted (the latest when `version` is `nil`), with its key count.
     public func version(of userID: String, _ version: Int64?) async throws -> KeyBackupVersion? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT b.version, b.algorithm, b.auth_data, b.etag,
                    (SELECT count(*) FROM room_keys AS k WHERE k.user_id = b.user_id AND k.version = b.version)
@@ -83,7 +83,7 @@ public struct KeyBackupStore: Sendable {
             WHERE b.user_id = \(userID) AND NOT b.deleted AND (\(version)::bigint IS NULL OR b.version = \(version))
             ORDER BY b.version DESC LIMIT 1
             """,
-            logger: database.queryLogger("select_key_backup_version")
+            label: "select_key_backup_version"
         )
         for try await (number, algorithm, authData, etag, count) in rows.decode(
             (Int64, String, String, Int64, Int64).self
@@ -95,12 +95,12 @@ public struct KeyBackupStore: Sendable {
 
     /// Replaces a version's `auth_data`; `false` when the version does not exist.
     public func updateVersion(of userID: String, _ version: Int64, authData: String) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             UPDATE room_key_backups SET auth_data = \(authData)
             WHERE user_id = \(userID) AND version = \(version) AND NOT deleted RETURNING version
             """,
-            logger: database.queryLogger("update_key_backup_version")
+            label: "update_key_backup_version"
         )
         for try await _ in rows { return true }
         return false
@@ -108,7 +108,7 @@ public struct KeyBackupStore: Sendable {
 
     /// Deletes a version and its keys; `false` when the version does not exist.
     public func deleteVersion(of userID: String, _ version: Int64) async throws -> Bool {
-        try await database.transaction { connection in
+        try await database.transaction(label: "delete_backup_version") { connection in
             try await connection.query(
                 "DELETE FROM room_keys WHERE user_id = \(userID) AND version = \(version)",
                 logger: database.queryLogger("delete_version_room_keys")
@@ -129,7 +129,7 @@ public struct KeyBackupStore: Sendable {
     /// verified over unverified, then a lower first message index, then fewer forwards. The
     /// version's etag moves when any key changed.
     public func putKeys(_ keys: [BackedUpRoomKey], of userID: String, version: Int64) async throws {
-        try await database.transaction { connection in
+        try await database.transaction(label: "put_backup_keys") { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO room_keys (user_id, version, room_id, session_id, first_message_index, forwarded_count,
@@ -160,7 +160,7 @@ public struct KeyBackupStore: Sendable {
     /// The keys of a version that `selection` names, sorted by room and session.
     public func keys(of userID: String, version: Int64, _ selection: RoomKeySelection) async throws
         -> [BackedUpRoomKey] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT room_id, session_id, first_message_index, forwarded_count, is_verified, session_data
             FROM room_keys
@@ -169,7 +169,7 @@ public struct KeyBackupStore: Sendable {
               AND (\(selection.sessionID)::text IS NULL OR session_id = \(selection.sessionID))
             ORDER BY room_id, session_id
             """,
-            logger: database.queryLogger("select_room_keys")
+            label: "select_room_keys"
         )
         var keys: [BackedUpRoomKey] = []
         for try await (roomID, sessionID, index, forwards, verified, data) in rows.decode(
@@ -183,7 +183,7 @@ public struct KeyBackupStore: Sendable {
 
     /// Deletes the keys of a version that `selection` names; the etag moves when any existed.
     public func deleteKeys(of userID: String, version: Int64, _ selection: RoomKeySelection) async throws {
-        try await database.transaction { connection in
+        try await database.transaction(label: "delete_backup_keys") { connection in
             let rows = try await connection.query(
                 """
                 DELETE FROM room_keys

@@ -67,7 +67,7 @@ public struct MediaStore: Sendable {
     /// Records media whose bytes are stored: a local upload or a remote file now cached. A row
     /// that exists already is kept (two replicas caching the same remote file).
     public func insert(_ record: MediaRecord) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             INSERT INTO media (origin, media_id, uploader, created_ts, uploaded_ts, unused_expires_ts, content_type,
                                upload_name, size_bytes, sha256, authenticated)
@@ -76,7 +76,7 @@ public struct MediaStore: Sendable {
                     \(record.sha256), \(record.authenticated))
             ON CONFLICT (origin, media_id) DO NOTHING
             """,
-            logger: database.queryLogger("insert_media")
+            label: "insert_media"
         )
     }
 
@@ -85,7 +85,7 @@ public struct MediaStore: Sendable {
     /// Concurrent reservations of one user are serialised, so the limit holds.
     public func reserve(origin: String, mediaID: String, uploader: String, now: Int64, expiresAt: Int64,
                         authenticated: Bool, limit: Int) async throws -> Bool {
-        try await database.transaction { connection in
+        try await database.transaction(label: "reserve_media") { connection in
             let lock = try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtext('media_reservations'), hashtext(\(uploader)))",
                 logger: database.queryLogger("lock_media_reservations")
@@ -111,7 +111,7 @@ public struct MediaStore: Sendable {
     /// upload took place exactly when that row was pending, unexpired and `uploader`'s.
     public func completeReservation(origin: String, mediaID: String, uploader: String, content: StoredContent,
                                     now: Int64) async throws -> MediaRecord? {
-        try await database.transaction { connection in
+        try await database.transaction(label: "complete_media_reservation") { connection in
             let rows = try await connection.query(
                 "\(unescaped: Self.selectColumns) WHERE origin = \(origin) AND media_id = \(mediaID) FOR UPDATE",
                 logger: database.queryLogger("select_media_for_upload")
@@ -134,18 +134,18 @@ public struct MediaStore: Sendable {
 
     /// The row of `mxc://origin/mediaID`.
     public func media(origin: String, mediaID: String) async throws -> MediaRecord? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "\(unescaped: Self.selectColumns) WHERE origin = \(origin) AND media_id = \(mediaID)",
-            logger: database.queryLogger("select_media")
+            label: "select_media"
         )
         return try await Self.records(rows).first
     }
 
     /// Sets or clears the quarantine of one file; whether the media exists.
     public func setQuarantine(origin: String, mediaID: String, by admin: String?) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "UPDATE media SET quarantined_by = \(admin) WHERE origin = \(origin) AND media_id = \(mediaID) RETURNING 1",
-            logger: database.queryLogger("quarantine_media")
+            label: "quarantine_media"
         )
         for try await _ in rows { return true }
         return false
@@ -153,12 +153,12 @@ public struct MediaStore: Sendable {
 
     /// Quarantines every file `uploader` stored; how many were not quarantined before.
     public func quarantineAll(uploadedBy uploader: String, by admin: String) async throws -> Int {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             UPDATE media SET quarantined_by = \(admin)
             WHERE uploader = \(uploader) AND quarantined_by IS NULL RETURNING 1
             """,
-            logger: database.queryLogger("quarantine_user_media")
+            label: "quarantine_user_media"
         )
         var count = 0
         for try await _ in rows { count += 1 }
@@ -168,7 +168,7 @@ public struct MediaStore: Sendable {
     /// Deletes the rows of the given media. Returns the media IDs deleted, and each deleted
     /// row's content digest that no remaining row shares, so its bytes can go too.
     public func delete(_ media: [(origin: String, mediaID: String)]) async throws -> (deleted: [String], orphaned: [String]) {
-        try await database.transaction { connection in
+        try await database.transaction(label: "delete_media") { connection in
             var deleted: [String] = []
             var digests: Set<String> = []
             for (origin, mediaID) in media {
@@ -192,9 +192,9 @@ public struct MediaStore: Sendable {
 
     /// Whether any media row has the content `sha256`.
     public func isReferenced(_ sha256: String) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT 1 FROM media WHERE sha256 = \(sha256) LIMIT 1",
-            logger: database.queryLogger("select_media_content_use")
+            label: "select_media_content_use"
         )
         for try await _ in rows { return true }
         return false
@@ -202,9 +202,9 @@ public struct MediaStore: Sendable {
 
     /// How many files `uploader` stored.
     public func count(uploadedBy uploader: String) async throws -> Int {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT count(*)::int FROM media WHERE uploader = \(uploader)",
-            logger: database.queryLogger("count_user_media")
+            label: "count_user_media"
         )
         for try await count in rows.decode(Int.self) { return count }
         return 0
@@ -212,12 +212,12 @@ public struct MediaStore: Sendable {
 
     /// The media `uploader` stored, oldest first.
     public func media(uploadedBy uploader: String, limit: Int, offset: Int) async throws -> [MediaRecord] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             \(unescaped: Self.selectColumns) WHERE uploader = \(uploader)
             ORDER BY created_ts, media_id LIMIT \(limit) OFFSET \(offset)
             """,
-            logger: database.queryLogger("select_user_media")
+            label: "select_user_media"
         )
         return try await Self.records(rows)
     }

@@ -23,7 +23,7 @@ public struct MigrationRunner: Sendable {
 
     /// The highest applied version, 0 for an empty database.
     public func currentVersion() async throws -> Int {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "select_schema_version") { connection in
             try await Self.appliedVersion(connection, logger: database.logger)
         }
     }

@@ -56,7 +56,7 @@ public struct PublicRoomStore: Sendable {
         let pattern = filter.searchTerm?.containsPattern
         let types = filter.roomTypes?.compactMap { $0 } ?? []
         let includeUntyped = filter.roomTypes?.contains(nil) ?? true
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH listed AS (
                 SELECT r.room_id,
@@ -92,7 +92,7 @@ public struct PublicRoomStore: Sendable {
             ORDER BY joined DESC, room_id
             LIMIT \(limit) OFFSET \(offset)
             """,
-            logger: database.queryLogger("select_public_rooms")
+            label: "select_public_rooms"
         )
         var rooms: [PublicRoomSummary] = []
         var total = 0

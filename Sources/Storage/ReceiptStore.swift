@@ -44,7 +44,7 @@ public struct ReceiptStore: Sendable {
     ///
     /// One statement, so the stream head's row lock is taken last and held only for the commit.
     public func put(_ receipt: NewReceipt) async throws -> Int64? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH read AS (
                 DELETE FROM event_push_actions AS a USING events AS e
@@ -63,7 +63,7 @@ public struct ReceiptStore: Sendable {
             WHERE receipts.event_stream_ordering < EXCLUDED.event_stream_ordering
             RETURNING stream_id
             """,
-            logger: database.queryLogger("upsert_receipt")
+            label: "upsert_receipt"
         )
         for try await position in rows.decode(Int64.self) { return position }
         return nil

@@ -84,7 +84,7 @@ public struct RoomStore: Sendable {
     public func withRoomLocks<Result: Sendable>(
         _ roomIDs: [String], _ body: (RoomWriteTransaction) async throws -> Result
     ) async throws -> Result {
-        try await database.transaction { connection in
+        try await database.transaction(label: "room_write") { connection in
             try await connection.query(
                 """
                 SELECT pg_advisory_xact_lock(key)
@@ -101,7 +101,7 @@ public struct RoomStore: Sendable {
 
     /// The room's row; `nil` for a room this server does not know.
     public func room(_ roomID: String) async throws -> RoomRecord? {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "select_room") { connection in
             try await room(roomID, on: connection)
         }
     }
@@ -119,9 +119,9 @@ public struct RoomStore: Sendable {
 
     /// Lists or unlists the room in the public room directory.
     public func setPublic(_ roomID: String, isPublic: Bool) async throws {
-        try await database.client.query(
+        try await database.query(
             "UPDATE rooms SET is_public = \(isPublic) WHERE room_id = \(roomID)",
-            logger: database.queryLogger("update_room_public")
+            label: "update_room_public"
         )
     }
 
@@ -129,54 +129,54 @@ public struct RoomStore: Sendable {
 
     /// The events of the room's current state, in no particular order.
     public func currentStateEvents(of roomID: String) async throws -> [PersistedEvent] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT \(unescaped: PersistedEvent.columns) FROM events
             WHERE event_id IN (SELECT event_id FROM current_state_events WHERE room_id = \(roomID))
             """,
-            logger: database.queryLogger("select_current_state_events")
+            label: "select_current_state_events"
         )
         return try await PersistedEvent.decode(rows)
     }
 
     /// The event filling one slot of the room's current state.
     public func currentStateEvent(of roomID: String, type: String, stateKey: String) async throws -> PersistedEvent? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT \(unescaped: PersistedEvent.columns) FROM events
             WHERE event_id = (SELECT event_id FROM current_state_events
                               WHERE room_id = \(roomID) AND type = \(type) AND state_key = \(stateKey))
             """,
-            logger: database.queryLogger("select_current_state_event")
+            label: "select_current_state_event"
         )
         return try await PersistedEvent.decode(rows).first
     }
 
     /// The user's current membership of the room and the event that set it.
     public func membership(of userID: String, in roomID: String) async throws -> (membership: String, event: PersistedEvent)? {
-        let rows = try await database.client.execute(SelectMembership(roomID: roomID, userID: userID),
-                                                     logger: database.queryLogger("select_membership"))
+        let rows = try await database.execute(SelectMembership(roomID: roomID, userID: userID),
+                                                     label: "select_membership")
         for try await (membership, event) in rows { return (membership ?? "", event) }
         return nil
     }
 
     /// Records that the user forgot the room while `membershipEventID` was their membership.
     public func forget(_ roomID: String, by userID: String, membershipEventID: String) async throws {
-        try await database.client.query(
+        try await database.query(
             """
             INSERT INTO forgotten_rooms (user_id, room_id, membership_event_id)
             VALUES (\(userID), \(roomID), \(membershipEventID))
             ON CONFLICT (user_id, room_id) DO UPDATE SET membership_event_id = EXCLUDED.membership_event_id
             """,
-            logger: database.queryLogger("upsert_forgotten_room")
+            label: "upsert_forgotten_room"
         )
     }
 
     /// The membership event the user forgot the room at, if they forgot it.
     public func forgottenMembership(of userID: String, in roomID: String) async throws -> String? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT membership_event_id FROM forgotten_rooms WHERE user_id = \(userID) AND room_id = \(roomID)",
-            logger: database.queryLogger("select_forgotten_room")
+            label: "select_forgotten_room"
         )
         for try await eventID in rows.decode(String.self) { return eventID }
         return nil
@@ -184,13 +184,13 @@ public struct RoomStore: Sendable {
 
     /// The rooms in which the user currently has `membership`, sorted.
     public func rooms(of userID: String, membership: String) async throws -> [String] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT room_id FROM current_state_events
             WHERE type = 'm.room.member' AND state_key = \(userID) AND membership = \(membership)
             ORDER BY room_id
             """,
-            logger: database.queryLogger("select_rooms_of_user")
+            label: "select_rooms_of_user"
         )
         var rooms: [String] = []
         for try await room in rows.decode(String.self) { rooms.append(room) }
@@ -201,7 +201,7 @@ public struct RoomStore: Sendable {
     /// in `memberships`, in stream order.
     public func memberEvents(of roomID: String, memberships: Set<String>? = nil) async throws -> [PersistedEvent] {
         let filter = memberships.map(Array.init) ?? []
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT \(unescaped: PersistedEvent.columns) FROM events
             WHERE event_id IN (
@@ -211,20 +211,20 @@ public struct RoomStore: Sendable {
             )
             ORDER BY stream_ordering
             """,
-            logger: database.queryLogger("select_member_events")
+            label: "select_member_events"
         )
         return try await PersistedEvent.decode(rows)
     }
 
     /// The stream position of the user's first join to the room, if they ever joined.
     public func firstJoinPosition(of userID: String, in roomID: String) async throws -> Int64? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT min(stream_ordering) FROM events
             WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID)
               AND rejected_reason IS NULL AND (json::jsonb -> 'content' ->> 'membership') = 'join'
             """,
-            logger: database.queryLogger("select_first_join")
+            label: "select_first_join"
         )
         for try await position in rows.decode(Int64?.self) { return position }
         return nil
@@ -234,7 +234,7 @@ public struct RoomStore: Sendable {
 
     /// The stored events among `eventIDs`, keyed by event ID.
     public func events(_ eventIDs: [String]) async throws -> [String: PersistedEvent] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "select_events") { connection in
             try await events(eventIDs, on: connection)
         }
     }
@@ -251,12 +251,12 @@ public struct RoomStore: Sendable {
     /// The client transaction IDs with which the device created any of `eventIDs`, by event.
     public func transactionIDs(of eventIDs: [String], userID: String, deviceID: String) async throws -> [String: String] {
         guard !eventIDs.isEmpty else { return [:] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT event_id, txn_id FROM event_transactions
             WHERE event_id = ANY(\(eventIDs)::text[]) AND user_id = \(userID) AND device_id = \(deviceID)
             """,
-            logger: database.queryLogger("select_event_transaction_ids")
+            label: "select_event_transaction_ids"
         )
         var transactionIDs: [String: String] = [:]
         for try await (eventID, transactionID) in rows.decode((String, String).self) {
@@ -280,10 +280,9 @@ public struct RoomStore: Sendable {
         case .backward: (stop ?? -1, position)
         }
         let query = TimelineQuery(roomID: roomID, lower: lower, upper: upper, limit: limit, filter: filter)
-        let logger = database.queryLogger("select_timeline")
         let rows = switch direction {
-        case .forward: try await database.client.execute(SelectTimelineForward(query: query), logger: logger)
-        case .backward: try await database.client.execute(SelectTimelineBackward(query: query), logger: logger)
+        case .forward: try await database.execute(SelectTimelineForward(query: query), label: "select_timeline")
+        case .backward: try await database.execute(SelectTimelineBackward(query: query), label: "select_timeline")
         }
         var events: [PersistedEvent] = []
         for try await row in rows { events.append(PersistedEvent(row)) }
@@ -292,14 +291,14 @@ public struct RoomStore: Sendable {
 
     /// The state group of the room's state after the last event at or below gap `position`.
     public func stateGroup(of roomID: String, at position: Int64) async throws -> Int64? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT g.state_group FROM events AS e JOIN event_to_state_groups AS g USING (event_id)
             WHERE e.room_id = \(roomID) AND e.stream_ordering <= \(position)
               AND NOT e.outlier AND e.rejected_reason IS NULL
             ORDER BY e.stream_ordering DESC LIMIT 1
             """,
-            logger: database.queryLogger("select_state_group_at")
+            label: "select_state_group_at"
         )
         for try await group in rows.decode(Int64.self) { return group }
         return nil
@@ -324,8 +323,8 @@ public struct RoomStore: Sendable {
 
     /// The room an alias points to.
     public func roomID(forAlias alias: String) async throws -> String? {
-        let rows = try await database.client.query(
-            "SELECT room_id FROM room_aliases WHERE alias = \(alias)", logger: database.queryLogger("select_alias")
+        let rows = try await database.query(
+            "SELECT room_id FROM room_aliases WHERE alias = \(alias)", label: "select_alias"
         )
         for try await roomID in rows.decode(String.self) { return roomID }
         return nil
@@ -333,12 +332,12 @@ public struct RoomStore: Sendable {
 
     /// Points `alias` at a room; `false` when the alias is already taken.
     public func createAlias(_ alias: String, roomID: String, creator: String) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             INSERT INTO room_aliases (alias, room_id, creator) VALUES (\(alias), \(roomID), \(creator))
             ON CONFLICT (alias) DO NOTHING RETURNING alias
             """,
-            logger: database.queryLogger("insert_alias")
+            label: "insert_alias"
         )
         for try await _ in rows { return true }
         return false
@@ -346,8 +345,8 @@ public struct RoomStore: Sendable {
 
     /// The alias's row, for permission checks before deleting it.
     public func aliasCreator(_ alias: String) async throws -> (roomID: String, creator: String)? {
-        let rows = try await database.client.query(
-            "SELECT room_id, creator FROM room_aliases WHERE alias = \(alias)", logger: database.queryLogger("select_alias_creator")
+        let rows = try await database.query(
+            "SELECT room_id, creator FROM room_aliases WHERE alias = \(alias)", label: "select_alias_creator"
         )
         for try await row in rows.decode((String, String).self) { return row }
         return nil
@@ -355,8 +354,8 @@ public struct RoomStore: Sendable {
 
     /// Removes an alias; `false` when it did not exist.
     public func deleteAlias(_ alias: String) async throws -> Bool {
-        let rows = try await database.client.query(
-            "DELETE FROM room_aliases WHERE alias = \(alias) RETURNING alias", logger: database.queryLogger("delete_alias")
+        let rows = try await database.query(
+            "DELETE FROM room_aliases WHERE alias = \(alias) RETURNING alias", label: "delete_alias"
         )
         for try await _ in rows { return true }
         return false
@@ -364,8 +363,8 @@ public struct RoomStore: Sendable {
 
     /// The aliases of a room, sorted.
     public func aliases(of roomID: String) async throws -> [String] {
-        let rows = try await database.client.query(
-            "SELECT alias FROM room_aliases WHERE room_id = \(roomID) ORDER BY alias", logger: database.queryLogger("select_room_aliases")
+        let rows = try await database.query(
+            "SELECT alias FROM room_aliases WHERE room_id = \(roomID) ORDER BY alias", label: "select_room_aliases"
         )
         var aliases: [String] = []
         for try await alias in rows.decode(String.self) { aliases.append(alias) }

@@ -28,7 +28,7 @@ public struct ServerKeyStore: Sendable {
     public func save(_ keys: [StoredServerKey], of server: String, documentJSON: String) async throws {
         let now = unixMilliseconds()
         for key in keys {
-            try await database.client.query(
+            try await database.query(
                 """
                 INSERT INTO server_keys (server_name, key_id, from_server, verify_key, valid_until_ts, fetched_ts, key_json)
                 VALUES (\(server), \(key.keyID), \(server), \(key.verifyKey), \(key.validUntil), \(now), \(documentJSON))
@@ -36,19 +36,19 @@ public struct ServerKeyStore: Sendable {
                 SET verify_key = EXCLUDED.verify_key, valid_until_ts = EXCLUDED.valid_until_ts,
                     fetched_ts = EXCLUDED.fetched_ts, key_json = EXCLUDED.key_json
                 """,
-                logger: database.queryLogger("upsert_server_key")
+                label: "upsert_server_key"
             )
         }
     }
 
     /// The stored keys of `server`, as it published them.
     public func keys(of server: String) async throws -> [StoredServerKey] {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT key_id, verify_key, valid_until_ts FROM server_keys
             WHERE server_name = \(server) AND from_server = \(server)
             """,
-            logger: database.queryLogger("select_server_keys")
+            label: "select_server_keys"
         )
         var keys: [StoredServerKey] = []
         for try await (keyID, verifyKey, validUntil) in rows.decode((String, String, Int64).self) {

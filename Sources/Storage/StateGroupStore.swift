@@ -70,7 +70,7 @@ public struct StateGroupStore: Sendable {
     public func storeStateGroup(
         roomID: String, eventID: String, previous: Int64?, delta: [StateSlotKey: String?]
     ) async throws -> Int64 {
-        try await database.transaction { connection in
+        try await database.transaction(label: "store_state_group") { connection in
             try await storeStateGroup(roomID: roomID, eventID: eventID, previous: previous, delta: delta,
                                       on: connection)
         }
@@ -144,14 +144,14 @@ public struct StateGroupStore: Sendable {
 
     /// The state of a group: every slot that holds an event, with that event's ID.
     public func state(ofGroup group: Int64) async throws -> [StateSlotKey: String] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "select_state_group") { connection in
             try await state(ofGroup: group, types: nil, on: connection)
         }
     }
 
     /// The slots of a group's state whose event type is one of `types` (for lazy-loading members).
     public func state(ofGroup group: Int64, types: Set<String>) async throws -> [StateSlotKey: String] {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "select_state_group_types") { connection in
             try await state(ofGroup: group, types: types, on: connection)
         }
     }
@@ -195,9 +195,9 @@ public struct StateGroupStore: Sendable {
 
     /// The state group holding the room state at an event; `nil` when none is recorded.
     public func stateGroup(forEvent eventID: String) async throws -> Int64? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT state_group FROM event_to_state_groups WHERE event_id = \(eventID)",
-            logger: database.queryLogger("select_event_state_group")
+            label: "select_event_state_group"
         )
         for try await group in rows.decode(Int64.self) { return group }
         return nil
@@ -205,7 +205,7 @@ public struct StateGroupStore: Sendable {
 
     /// Records the state group at an event, replacing any earlier one.
     public func setStateGroup(_ group: Int64, forEvent eventID: String) async throws {
-        try await database.client.withConnection { connection in
+        try await database.withConnection(label: "insert_event_state_group") { connection in
             try await setStateGroup(group, forEvent: eventID, on: connection)
         }
     }

@@ -59,9 +59,9 @@ public struct StreamHead: Sendable, Hashable {
 
     /// The last position whose rows have committed; 0 before the first.
     func position(in database: Database) async throws -> Int64 {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT position FROM stream_heads WHERE stream = \(name)",
-            logger: database.queryLogger("select_stream_head")
+            label: "select_stream_head"
         )
         for try await position in rows.decode(Int64.self) { return position }
         return 0

@@ -94,9 +94,9 @@ public struct SyncStore: Sendable {
 
     /// The last committed position of each stream, in one read.
     public func currentPositions() async throws -> StreamPositions {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             "SELECT stream, position FROM stream_heads",
-            logger: database.queryLogger("select_stream_heads")
+            label: "select_stream_heads"
         )
         var positions = StreamPositions(all: 0)
         for try await (stream, position) in rows.decode((String, Int64).self) {
@@ -121,14 +121,14 @@ public struct SyncStore: Sendable {
     /// users with none are absent.
     public func memberships(of userIDs: [String]) async throws -> [String: [RoomMembership]] {
         guard !userIDs.isEmpty else { return [:] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT c.state_key, c.room_id, c.membership, c.event_id, COALESCE(c.membership_since, e.stream_ordering)
             FROM current_state_events AS c JOIN events AS e USING (event_id)
             WHERE c.type = 'm.room.member' AND c.state_key = ANY(\(userIDs)::text[])
             ORDER BY c.room_id
             """,
-            logger: database.queryLogger("select_memberships_of_users")
+            label: "select_memberships_of_users"
         )
         var memberships: [String: [RoomMembership]] = [:]
         for try await (userID, roomID, membership, eventID, position) in rows.decode(
@@ -145,14 +145,14 @@ public struct SyncStore: Sendable {
     /// whether one of those events is a membership change.
     public func roomsWithEvents(_ roomIDs: [String], after: Int64, upTo: Int64) async throws -> [String: Bool] {
         guard !roomIDs.isEmpty, upTo > after else { return [:] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT room_id, bool_or(type = 'm.room.member') FROM events
             WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_ordering > \(after) AND stream_ordering <= \(upTo)
               AND NOT outlier AND rejected_reason IS NULL
             GROUP BY room_id
             """,
-            logger: database.queryLogger("select_rooms_with_events")
+            label: "select_rooms_with_events"
         )
         var rooms: [String: Bool] = [:]
         for try await (roomID, membershipChanged) in rows.decode((String, Bool).self) { rooms[roomID] = membershipChanged }
@@ -161,7 +161,7 @@ public struct SyncStore: Sendable {
 
     /// Whether `userID` was ever joined to the room (their membership events include a join).
     public func wasJoined(_ userID: String, to roomID: String) async throws -> Bool {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT EXISTS (
                 SELECT 1 FROM events
@@ -169,7 +169,7 @@ public struct SyncStore: Sendable {
                   AND NOT outlier AND rejected_reason IS NULL
                   AND json::json -> 'content' ->> 'membership' = 'join')
             """,
-            logger: database.queryLogger("select_was_joined")
+            label: "select_was_joined"
         )
         for try await joined in rows.decode(Bool.self) { return joined }
         return false
@@ -177,14 +177,14 @@ public struct SyncStore: Sendable {
 
     /// The room's joined and invited counts and its heroes as `reader` sees them.
     public func memberSummary(of roomID: String, reader: String) async throws -> RoomMemberSummary {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT count(*) FILTER (WHERE membership = 'join'), count(*) FILTER (WHERE membership = 'invite'),
                    COALESCE((array_agg(state_key ORDER BY state_key)
                              FILTER (WHERE membership IN ('join', 'invite') AND state_key <> \(reader)))[1:5], '{}')
             FROM current_state_events WHERE room_id = \(roomID) AND type = 'm.room.member'
             """,
-            logger: database.queryLogger("select_member_summary")
+            label: "select_member_summary"
         )
         for try await (joined, invited, heroes) in rows.decode((Int64, Int64, [String]).self) {
             return RoomMemberSummary(joinedCount: Int(joined), invitedCount: Int(invited), heroes: heroes)
@@ -195,13 +195,13 @@ public struct SyncStore: Sendable {
     /// The user's account data changed in `(after, upTo]`, global and per room.
     public func accountDataChanges(of userID: String, after: Int64, upTo: Int64) async throws -> [AccountDataChange] {
         guard upTo > after else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT room_id, type, content FROM account_data
             WHERE user_id = \(userID) AND stream_id > \(after) AND stream_id <= \(upTo)
             ORDER BY stream_id
             """,
-            logger: database.queryLogger("select_account_data_changes")
+            label: "select_account_data_changes"
         )
         var changes: [AccountDataChange] = []
         for try await (roomID, type, content) in rows.decode((String, String, String).self) {
@@ -214,14 +214,14 @@ public struct SyncStore: Sendable {
     public func receipts(in roomIDs: [String], for userID: String, after: Int64, upTo: Int64) async throws
         -> [StoredReceipt] {
         guard !roomIDs.isEmpty, upTo > after else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT room_id, receipt_type, user_id, thread_id, event_id, ts FROM receipts
             WHERE room_id = ANY(\(roomIDs)::text[]) AND stream_id > \(after) AND stream_id <= \(upTo)
               AND (receipt_type <> 'm.read.private' OR user_id = \(userID))
             ORDER BY stream_id
             """,
-            logger: database.queryLogger("select_receipt_changes")
+            label: "select_receipt_changes"
         )
         var receipts: [StoredReceipt] = []
         for try await (roomID, type, user, thread, eventID, timestamp) in rows.decode(
@@ -240,7 +240,7 @@ public struct SyncStore: Sendable {
         -> [UserRooms: [String: (notifications: Int, highlights: Int)]] {
         let pairs = requests.flatMap { request in request.roomIDs.map { (request.userID, $0) } }
         guard !pairs.isEmpty else { return [:] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT q.user_id, q.room_id, count(*), count(*) FILTER (WHERE a.highlight)
             FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[]) AS q(user_id, room_id)
@@ -252,7 +252,7 @@ public struct SyncStore: Sendable {
                     AND r.receipt_type IN ('m.read', 'm.read.private') AND r.thread_id IN ('', 'main')), 0)
             GROUP BY q.user_id, q.room_id
             """,
-            logger: database.queryLogger("select_unread_counts")
+            label: "select_unread_counts"
         )
         var byUser: [String: [String: (notifications: Int, highlights: Int)]] = [:]
         for try await (userID, roomID, notifications, highlights) in rows.decode((String, String, Int64, Int64).self) {
@@ -271,7 +271,7 @@ public struct SyncStore: Sendable {
     /// joined room with them.
     public func deviceListChanges(for userID: String, after: Int64, upTo: Int64) async throws -> Set<String> {
         guard upTo > after else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT DISTINCT d.user_id FROM device_list_changes AS d
             WHERE d.stream_id > \(after) AND d.stream_id <= \(upTo)
@@ -281,7 +281,7 @@ public struct SyncStore: Sendable {
                     AND theirs.type = 'm.room.member' AND theirs.state_key = d.user_id
                     AND theirs.membership = 'join'))
             """,
-            logger: database.queryLogger("select_device_list_changes")
+            label: "select_device_list_changes"
         )
         return try await Self.userIDs(rows)
     }
@@ -291,7 +291,7 @@ public struct SyncStore: Sendable {
     /// change.
     public func membershipChanges(in roomIDs: [String], after: Int64, upTo: Int64) async throws -> Set<String> {
         guard !roomIDs.isEmpty, upTo > after else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT DISTINCT e.state_key FROM events AS e
             LEFT JOIN events AS replaced ON replaced.event_id = e.replaces_state
@@ -300,7 +300,7 @@ public struct SyncStore: Sendable {
               AND (replaced.json::json -> 'content' ->> 'membership')
                   IS DISTINCT FROM (e.json::json -> 'content' ->> 'membership')
             """,
-            logger: database.queryLogger("select_membership_changes")
+            label: "select_membership_changes"
         )
         return try await Self.userIDs(rows)
     }
@@ -308,12 +308,12 @@ public struct SyncStore: Sendable {
     /// The users joined to any of `roomIDs`.
     public func joinedMembers(of roomIDs: [String]) async throws -> Set<String> {
         guard !roomIDs.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT DISTINCT state_key FROM current_state_events
             WHERE room_id = ANY(\(roomIDs)::text[]) AND type = 'm.room.member' AND membership = 'join'
             """,
-            logger: database.queryLogger("select_joined_members_of_rooms")
+            label: "select_joined_members_of_rooms"
         )
         return try await Self.userIDs(rows)
     }
@@ -321,7 +321,7 @@ public struct SyncStore: Sendable {
     /// Those of `candidates` who share a joined room with `userID`.
     public func usersSharingRoom(with userID: String, among candidates: [String]) async throws -> Set<String> {
         guard !candidates.isEmpty else { return [] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             SELECT DISTINCT theirs.state_key
             FROM current_state_events AS mine JOIN current_state_events AS theirs USING (room_id)
@@ -329,7 +329,7 @@ public struct SyncStore: Sendable {
               AND theirs.type = 'm.room.member' AND theirs.state_key = ANY(\(candidates)::text[])
               AND theirs.membership = 'join'
             """,
-            logger: database.queryLogger("select_users_sharing_room")
+            label: "select_users_sharing_room"
         )
         return try await Self.userIDs(rows)
     }

@@ -56,7 +56,7 @@ public struct ToDeviceStore: Sendable {
     public func send(
         _ messages: [OutgoingDeviceMessage], from sender: String, device senderDevice: String, transactionID: String
     ) async throws -> Int64? {
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH txn AS (
                 INSERT INTO to_device_transactions (user_id, device_id, txn_id, created_ts)
@@ -76,7 +76,7 @@ public struct ToDeviceStore: Sendable {
             FROM head, message
             RETURNING stream_id
             """,
-            logger: database.queryLogger("insert_to_device_messages")
+            label: "insert_to_device_messages"
         )
         var last: Int64?
         for try await position in rows.decode(Int64.self) { last = max(last ?? position, position) }
@@ -97,7 +97,7 @@ public struct ToDeviceStore: Sendable {
         -> [ToDeviceRead: [QueuedDeviceMessage]] {
         let reads = reads.filter { !$0.isIdle }
         guard !reads.isEmpty else { return [:] }
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH request AS (
                 SELECT * FROM unnest(\(reads.map(\.device.userID))::text[], \(reads.map(\.device.deviceID))::text[],
@@ -117,7 +117,7 @@ public struct ToDeviceStore: Sendable {
             WHERE rank <= \(limit)
             ORDER BY ordinal, stream_id
             """,
-            logger: database.queryLogger("acknowledge_and_select_to_device_messages")
+            label: "acknowledge_and_select_to_device_messages"
         )
         var messages: [ToDeviceRead: [QueuedDeviceMessage]] = [:]
         for try await (ordinal, position, json) in rows.decode((Int64, Int64, String).self) {

@@ -21,7 +21,7 @@ public struct UserDirectoryStore: Sendable {
     /// or history `world_readable`), by display name then user ID.
     public func search(_ term: String, visibleTo searcher: String, limit: Int) async throws -> [UserDirectoryEntry] {
         let pattern = term.containsPattern
-        let rows = try await database.client.query(
+        let rows = try await database.query(
             """
             WITH joined AS (
                 SELECT room_id, state_key AS user_id FROM current_state_events
@@ -45,7 +45,7 @@ public struct UserDirectoryStore: Sendable {
             ORDER BY lower(coalesce(u.displayname, u.user_id)), u.user_id
             LIMIT \(limit)
             """,
-            logger: database.queryLogger("search_user_directory")
+            label: "search_user_directory"
         )
         var entries: [UserDirectoryEntry] = []
         for try await (userID, name, avatar) in rows.decode((String, String?, String?).self) {

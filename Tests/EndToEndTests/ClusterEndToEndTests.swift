@@ -110,6 +110,50 @@ struct ClusterEndToEndTests {
         let metrics = try await Curl.request("http://127.0.0.1:\(clientAPI.metricsPort)/metrics")
         #expect(metrics.body.contains(#"trellis_http_requests_total{route="/_matrix/client/versions",method="GET",status="200"}"#))
         #expect(metrics.body.contains("trellis_http_request_duration_seconds_bucket"))
+        try await checkWorkerMetrics(cluster)
+        try await checkReplicationMetrics(cluster)
+    }
+
+    /// Every worker says what it is, and reports its pool and the round trips its readiness
+    /// checks made to PostgreSQL and Redis.
+    func checkWorkerMetrics(_ cluster: LocalCluster) async throws {
+        for worker in cluster.workers {
+            let metrics = PrometheusText(try await Curl.request("http://127.0.0.1:\(worker.metricsPort)/metrics").body)
+            #expect(metrics.value("trellis_worker_info", ["kind": worker.kind, "shard_index": "0", "shard_count": "1"]) == 1,
+                    "\(worker.name) worker info")
+            #expect(metrics.value("trellis_db_pool_connections_max") == 5, "\(worker.name) pool size")
+            #expect(metrics.value("trellis_db_pool_connections_in_use").map { $0 >= 0 } == true, "\(worker.name) pool use")
+            let schemaQueries = metrics.value("trellis_db_query_duration_seconds_count", ["query": "select_schema_version"])
+            #expect((schemaQueries ?? 0) >= 1, "\(worker.name) query latency")
+            #expect((metrics.value("trellis_redis_command_duration_seconds_count", ["command": "PING"]) ?? 0) >= 1,
+                    "\(worker.name) Redis round trips")
+        }
+    }
+
+    /// The client API reports the events stream's position it announced; the sync worker, which
+    /// reads that stream, reaches the same position and reports how late the entry arrived.
+    func checkReplicationMetrics(_ cluster: LocalCluster) async throws {
+        let client = ClusterClient(baseURL: cluster.baseURL)
+        let token = try await client.register("metrics")
+        let created = try await client.call("POST", "createRoom", token: token, ["preset": "private_chat"])
+        #expect(created.status == 200)
+        let clientAPI = try #require(cluster.workers.first { $0.kind == "client-api" })
+        let sync = try #require(cluster.workers.first { $0.kind == "sync" })
+        let written = try #require(
+            PrometheusText(try await Curl.request("http://127.0.0.1:\(clientAPI.metricsPort)/metrics").body)
+                .value("trellis_stream_position", ["stream": "events"])
+        )
+        #expect(written > 0)
+        let read = try await eventually(within: .seconds(10)) {
+            let metrics = PrometheusText(try await Curl.request("http://127.0.0.1:\(sync.metricsPort)/metrics").body)
+            guard metrics.value("trellis_replication_position", ["stream": "events"]) == written else {
+                throw CommandError(description: "sync has not read position \(written) of the events stream yet")
+            }
+            return metrics
+        }
+        let lag = try #require(read.value("trellis_replication_lag_seconds", ["stream": "events"]))
+        #expect(lag >= 0 && lag < 10)
+        #expect((read.value("trellis_replication_consumed_total", ["stream": "events"]) ?? 0) >= 1)
     }
 
     func checkGracefulStop(_ cluster: LocalCluster) async throws {

@@ -25,9 +25,12 @@ struct LocalCluster {
     var baseURL: String { "http://127.0.0.1:\(httpPort)" }
 
     /// Starts the cluster with `replicas[kind]` processes of each kind (1 by default), on the
-    /// test Redis or the one at `redisPort`.
-    static func start(replicas: [String: Int] = [:], redisPort: Int = TestEnvironment.redisPort) async throws
-        -> LocalCluster {
+    /// test Redis or the one at `redisPort`; with `prometheusPort`, also Prometheus scraping every
+    /// worker there (`PROMETHEUS=1`, as `make run PROMETHEUS=1`), every `scrapeInterval`.
+    static func start(
+        replicas: [String: Int] = [:], redisPort: Int = TestEnvironment.redisPort,
+        prometheusPort: Int? = nil, scrapeInterval: String = "1s"
+    ) async throws -> LocalCluster {
         let root = TestEnvironment.repositoryRoot
         let bin = TestEnvironment.binaryDirectory
         let runDirectory = URL(fileURLWithPath: "/tmp/trellis-e2e-\(UUID().uuidString.prefix(8))")
@@ -57,6 +60,11 @@ struct LocalCluster {
             "RUN_DIR": runDirectory.path, "BIN_DIR": bin.path,
             "HTTP_PORT": String(httpPort), "PORT_BASE": String(portBase),
         ]
+        if let prometheusPort {
+            environment["PROMETHEUS"] = "1"
+            environment["PROMETHEUS_PORT"] = String(prometheusPort)
+            environment["PROMETHEUS_INTERVAL"] = scrapeInterval
+        }
         for (kind, count) in replicas {
             environment["REPLICAS_" + kind.uppercased().replacingOccurrences(of: "-", with: "_")] = String(count)
         }

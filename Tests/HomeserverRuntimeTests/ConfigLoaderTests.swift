@@ -60,6 +60,20 @@ struct ConfigLoaderTests {
         #expect(config.serverName == "matrix.example.org")
     }
 
+    @Test("the Helm chart's per-pod settings: shard index and count, database TLS")
+    func chartSettings() throws {
+        let config = try ConfigLoader.load(
+            yaml: "database: { tls_mode: verify-full, tls_ca_file: /etc/trellis/database-ca/ca.crt }\n",
+            environment: ["TRELLIS__WORKER__SHARD_INDEX": "2", "TRELLIS__WORKER__SHARD_COUNT": "4"]
+        )
+        #expect(config.worker.shardIndex == 2)
+        #expect(config.worker.shardCount == 4)
+        #expect(config.databaseSettings.tls == .verifyFull(caFile: "/etc/trellis/database-ca/ca.crt"))
+        let plain = try ConfigLoader.load(yaml: "", environment: [:])
+        #expect(plain.databaseSettings.tls == .disable)
+        #expect(plain.worker.shardIndex == 0 && plain.worker.shardCount == 1)
+    }
+
     @Test("unknown keys in the file or the environment are errors, all reported together")
     func unknownKeys() {
         #expect {
@@ -91,6 +105,19 @@ struct ConfigLoaderTests {
         } throws: { error in
             let problems = (error as? ConfigError)?.problems ?? []
             return problems.count == 5
+        }
+        #expect {
+            try ConfigLoader.load(
+                yaml: """
+                    worker: { shard_index: 3, shard_count: 3 }
+                    database: { tls_mode: sometimes }
+                    """,
+                environment: [:]
+            )
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.count == 2 && problems.contains { $0.hasPrefix("worker.shard_index") }
+                && problems.contains { $0.hasPrefix("database.tls_mode") }
         }
     }
 

@@ -14,8 +14,20 @@ extension TrellisConfig {
             password: database.password,
             database: database.name,
             maxConnections: database.maxConnections,
-            connectTimeout: .seconds(database.connectTimeoutSeconds)
+            connectTimeout: .seconds(database.connectTimeoutSeconds),
+            tls: databaseTLS ?? .disable
         )
+    }
+
+    /// `database.tls_mode` as the pool's TLS setting; `nil` for an unknown mode.
+    var databaseTLS: DatabaseTLS? {
+        switch database.tlsMode {
+        case "disable": .disable
+        case "prefer": .prefer
+        case "require": .require
+        case "verify-full": .verifyFull(caFile: database.tlsCAFile)
+        default: nil
+        }
     }
 
     /// The `redis` section as the replication bus's settings.

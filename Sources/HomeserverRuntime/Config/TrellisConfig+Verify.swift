@@ -24,6 +24,13 @@ extension TrellisConfig {
         if worker.listenPort == worker.metricsPort {
             problems.append("worker.metrics_port: must differ from worker.listen_port")
         }
+        if worker.shardCount < 1 { problems.append("worker.shard_count: must be at least 1") }
+        if !(0..<max(worker.shardCount, 1)).contains(worker.shardIndex) {
+            problems.append("worker.shard_index: \(worker.shardIndex) is not between 0 and shard_count - 1")
+        }
+        if databaseTLS == nil {
+            problems.append("database.tls_mode: '\(database.tlsMode)' is not one of disable, prefer, require, verify-full")
+        }
         if database.maxConnections < 1 { problems.append("database.max_connections: must be at least 1") }
         if database.connectTimeoutSeconds < 1 {
             problems.append("database.connect_timeout_seconds: must be at least 1")

@@ -206,12 +206,20 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         public var listenPort: Int
         /// Port of `/health`, `/ready` and `/metrics`.
         public var metricsPort: Int
+        /// This instance's shard of the work of a sharded kind (the federation sender and the
+        /// pusher), from 0 to `shard_count - 1`; on Kubernetes the chart sets it from the pod's
+        /// ordinal.
+        public var shardIndex: Int
+        /// How many instances share the work of a sharded kind.
+        public var shardCount: Int
 
         enum CodingKeys: String, CodingKey {
             case name
             case listenHost = "listen_host"
             case listenPort = "listen_port"
             case metricsPort = "metrics_port"
+            case shardIndex = "shard_index"
+            case shardCount = "shard_count"
         }
     }
 
@@ -223,11 +231,17 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
         public var name: String
         public var maxConnections: Int
         public var connectTimeoutSeconds: Int
+        /// `disable`, `prefer`, `require` or `verify-full`, as libpq's `sslmode`.
+        public var tlsMode: String
+        /// PEM file of the certificate authorities `verify-full` trusts; unset uses the system's.
+        public var tlsCAFile: String?
 
         enum CodingKeys: String, CodingKey {
             case host, port, user, password, name
             case maxConnections = "max_connections"
             case connectTimeoutSeconds = "connect_timeout_seconds"
+            case tlsMode = "tls_mode"
+            case tlsCAFile = "tls_ca_file"
         }
     }
 
@@ -276,6 +290,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           listen_host: 127.0.0.1
           listen_port: 8008
           metrics_port: 9000
+          shard_index: 0
+          shard_count: 1
         database:
           host: 127.0.0.1
           port: 5432
@@ -284,6 +300,8 @@ public struct TrellisConfig: Codable, Sendable, Equatable {
           name: trellis
           max_connections: 20
           connect_timeout_seconds: 10
+          tls_mode: disable
+          tls_ca_file: null
         redis:
           host: 127.0.0.1
           port: 6379

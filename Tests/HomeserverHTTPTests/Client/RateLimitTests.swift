@@ -33,7 +33,7 @@ struct RateLimitTests {
                 let (status, _) = try await api.call(.post, "/_matrix/client/v3/register", body: [
                     "username": .string("user\(index)\(UUID().uuidString.prefix(6).lowercased())"),
                     "password": "long enough password", "auth": ["type": "m.login.dummy"],
-                ], headers: [HTTPField.Name("X-Forwarded-For")!: "\(address), 10.0.0.1"])
+                ], headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.\(index), \(address)"])
                 statuses.append(status)
             }
             #expect(statuses == [200, 200, 429])
