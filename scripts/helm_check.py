@@ -66,6 +66,13 @@ REFUSED_VALUES = [
     ({"serverName": "bad name!"}, "invalid server name"),
     ({"ingress": {"tls": {"enabled": "yes"}}}, "boolean expected"),
     ({"replicaCount": 3}, "unknown top-level key"),
+    ({"redis": {"bundled": {"enabled": True}, "tls": {"enabled": True}}}, "TLS to the bundled Redis"),
+]
+
+# Values that render to nothing but an error, each with why.
+FAILING_VALUES = [
+    ({"workers": {"media": {"replicas": 2}}, "media": {"persistence": {"accessModes": ["ReadWriteOnce"]}}},
+     "several media replicas on a ReadWriteOnce volume"),
 ]
 
 
@@ -100,8 +107,9 @@ def route_by_table(path: str, table: list[tuple[str, str, str]]) -> str:
 
 
 def route_by_ingress(path: str, host: str, ingresses: list[dict]) -> str | None:
-    """The kind ingress-nginx picks: it writes every regex path of a host, from all Ingresses,
-    longest first, and nginx takes the first that matches (case-insensitively: `~*`)."""
+    """The kind ingress-nginx picks: it writes every path of a host, from all Ingresses, as a
+    location `~* "^<path>"`, longest path first (ties in reverse alphabetical order), and nginx
+    takes the first regex that matches, case-insensitively."""
     locations = []
     for ingress in ingresses:
         for rule in ingress["spec"]["rules"]:
@@ -110,9 +118,9 @@ def route_by_ingress(path: str, host: str, ingresses: list[dict]) -> str | None:
             for entry in rule["http"]["paths"]:
                 service = entry["backend"]["service"]["name"]
                 locations.append((entry["path"], service.removeprefix(f"{RELEASE}-trellis-")))
-    locations.sort(key=lambda location: len(location[0]), reverse=True)
+    locations.sort(key=lambda location: (len(location[0]), location[0]), reverse=True)
     for pattern, kind in locations:
-        if re.search(pattern, path, re.IGNORECASE):
+        if re.search("^" + pattern, path, re.IGNORECASE):
             return kind
     return None
 
@@ -193,18 +201,27 @@ def check_workers(objects: list[dict], values: dict) -> None:
         if kind == "media":
             mounts = {m["mountPath"] for m in container["volumeMounts"]}
             expect("/var/lib/trellis/media" in mounts, "media: the media store is not mounted")
+            persistence = values["media"]["persistence"]
+            shared = persistence["enabled"] and "ReadWriteMany" in persistence["accessModes"]
+            # A volume one node mounts at a time: the old pod must go before the new one starts.
+            expect(shared or spec["strategy"]["type"] == "Recreate", "media: rolling update on a ReadWriteOnce store")
 
 
 def check_ingress(objects: list[dict], values: dict) -> None:
-    ingresses = [o for o in objects if o["kind"] == "Ingress" and o["metadata"]["name"].startswith(f"{RELEASE}-trellis-")
-                 and "element" not in o["metadata"]["name"]]
-    expect(len(ingresses) == 2, "expected the sync and the other Trellis Ingress")
+    ingresses = [o for o in objects if o["kind"] == "Ingress" and "element" not in o["metadata"]["name"]]
+    names = {i["metadata"]["name"] for i in ingresses}
+    expect({f"{RELEASE}-trellis-sync", f"{RELEASE}-trellis-other"} <= names, "expected the sync and the other Ingress")
+    for ingress in ingresses:
+        for rule in ingress["spec"]["rules"]:
+            for entry in rule["http"]["paths"]:
+                # The API server refuses ImplementationSpecific paths that do not start with /.
+                expect(entry["path"].startswith("/"), f"{ingress['metadata']['name']}: path {entry['path']} is not absolute")
     host = values["ingress"]["host"]
     table = routing_table()
     paths = {(p["path"], p["backend"]["service"]["name"]) for i in ingresses for r in i["spec"]["rules"]
              if r["host"] == host for p in r["http"]["paths"]}
     for match, pattern, kind in table:
-        path = f"^{pattern}" if match == "prefix" else pattern
+        path = pattern.removeprefix("^")
         expect((path, f"{RELEASE}-trellis-{kind}") in paths, f"Ingress lacks the route {match} {pattern} -> {kind}")
     for probe in PROBE_PATHS + [pattern for match, pattern, _ in table if match == "prefix"]:
         wanted, got = route_by_table(probe, table), route_by_ingress(probe, host, ingresses)
@@ -212,41 +229,65 @@ def check_ingress(objects: list[dict], values: dict) -> None:
     sync = next(i for i in ingresses if i["metadata"]["name"].endswith("-sync"))
     hashed = "nginx.ingress.kubernetes.io/upstream-hash-by" in sync["metadata"]["annotations"]
     expect(hashed == values["ingress"]["syncAffinity"], "sync upstream-hash-by iff ingress.syncAffinity")
-    if values["ingress"]["tls"]["enabled"]:
-        for ingress in ingresses:
-            expect(host in ingress["spec"]["tls"][0]["hosts"], f"{ingress['metadata']['name']}: no TLS for {host}")
-    if values["wellKnown"]["enabled"] and values["serverName"] != host:
+    secrets = {}
+    for ingress in ingresses:
+        for tls in ingress["spec"].get("tls", []):
+            for tls_host in tls["hosts"]:
+                secrets.setdefault(tls["secretName"], set()).add(tls_host)
+        if values["ingress"]["tls"]["enabled"]:
+            expect(bool(ingress["spec"].get("tls")), f"{ingress['metadata']['name']}: no TLS")
+    # cert-manager makes one Certificate per annotated Ingress and secret: one secret, one host set.
+    issuers = [i for i in ingresses if "cert-manager.io/cluster-issuer" in i["metadata"]["annotations"]]
+    issued_secrets = [t["secretName"] for i in issuers for t in i["spec"]["tls"]]
+    expect(len(issued_secrets) == len(set(issued_secrets)), "two annotated Ingresses share a certificate secret")
+    well_known = values["wellKnown"]["enabled"] and values["serverName"] != host
+    if well_known:
         kind = route_by_ingress("/.well-known/matrix/server", values["serverName"], ingresses)
         expect(kind == "client-api", "the server name's host does not serve /.well-known/matrix/")
+        if values["ingress"]["tls"]["enabled"]:
+            expect(all(values["serverName"] not in hosts or hosts == {values["serverName"]} for hosts in secrets.values()),
+                   "the server name shares a certificate with ingress.host")
+
+
+def trellis_containers(objects: list[dict]):
+    """(workload, pod spec, container) of every container that runs a Trellis executable,
+    init containers and Jobs included."""
+    for obj in objects:
+        template = obj.get("spec", {}).get("template") if obj["kind"] in ("Deployment", "StatefulSet", "Job") else None
+        if not template:
+            continue
+        pod = template["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            if container.get("command", [""])[0].startswith("trellis"):
+                yield obj, pod, container
 
 
 def check_config(objects: list[dict], trellis: str | None) -> None:
-    """The rendered trellis.yaml, with each worker's environment, passes `trellis config check`."""
-    config_map = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-trellis-config"))
-    text = config_map["data"]["trellis.yaml"]
-    secrets = [o for o in objects if o["kind"] == "Secret"]
-    for secret in secrets:
+    """Every Trellis container's configuration (the ConfigMap its pod mounts, with its
+    environment) passes `trellis config check`, and no Secret value is in a ConfigMap."""
+    config_maps = {o["metadata"]["name"]: o["data"].get("trellis.yaml", "") for o in objects if o["kind"] == "ConfigMap"}
+    for secret in (o for o in objects if o["kind"] == "Secret"):
         for value in secret.get("data", {}).values():
             plain = base64.b64decode(value).decode()
-            expect(plain not in text, f"a value of Secret {secret['metadata']['name']} is in the ConfigMap")
+            expect(all(plain not in text for text in config_maps.values()),
+                   f"a value of Secret {secret['metadata']['name']} is in a ConfigMap")
     if not trellis:
         return
     with tempfile.TemporaryDirectory() as directory:
-        config = Path(directory) / "trellis.yaml"
-        config.write_text(text)
         key = Path(directory) / "signing.key"
         subprocess.run([trellis, "generate-signing-key", "--output", str(key)], check=True, capture_output=True)
-        for workload in (o for o in objects if o["kind"] in ("Deployment", "StatefulSet")):
-            for container in workload["spec"]["template"]["spec"]["containers"]:
-                if not container.get("command", [""])[0].startswith("trellis"):
-                    continue
-                env = {"PATH": os.environ["PATH"], "TRELLIS__SIGNING_KEY_PATH": str(key)}
-                for entry in container.get("env", []):
-                    if entry["name"].startswith("TRELLIS__") and entry["name"] != "TRELLIS__SIGNING_KEY_PATH":
-                        field = entry.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
-                        env[entry["name"]] = entry.get("value", "0" if "pod-index" in field else "from-a-secret")
-                result = subprocess.run([trellis, "config", "check", str(config)], env=env, capture_output=True, text=True)
-                expect(result.returncode == 0, f"{workload['metadata']['name']}: {result.stdout}{result.stderr}")
+        for workload, pod, container in trellis_containers(objects):
+            volume = next(v for v in pod["volumes"] if v["name"] == "config")
+            config = Path(directory) / f"{volume['configMap']['name']}.yaml"
+            config.write_text(config_maps[volume["configMap"]["name"]])
+            env = {"PATH": os.environ["PATH"], "TRELLIS__SIGNING_KEY_PATH": str(key)}
+            for entry in container.get("env", []):
+                if entry["name"].startswith("TRELLIS__") and entry["name"] != "TRELLIS__SIGNING_KEY_PATH":
+                    field = entry.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
+                    env[entry["name"]] = entry.get("value", "0" if "pod-index" in field else "from-a-secret")
+            result = subprocess.run([trellis, "config", "check", str(config)], env=env, capture_output=True, text=True)
+            expect(result.returncode == 0,
+                   f"{workload['metadata']['name']} {container['name']}: {result.stdout}{result.stderr}")
 
 
 def check_refused(chart: helm.Chart, base: dict) -> None:
@@ -257,6 +298,12 @@ def check_refused(chart: helm.Chart, base: dict) -> None:
         except helm.HelmValuesError:
             continue
         raise CheckFailed(f"values.schema.json accepts {override} ({reason})")
+    for override, reason in FAILING_VALUES:
+        try:
+            chart.render(merge(base, override), name=RELEASE, namespace="matrix", is_install=True)
+        except helm.HelmError:
+            continue
+        raise CheckFailed(f"the chart renders {override} ({reason})")
 
 
 def merge(base: dict, override: dict) -> dict:

@@ -27,7 +27,8 @@ public struct WorkerServices {
         redis = RedisConnection(configuration: config.redisConfiguration, logger: logger)
 
         let migrations = MigrationRunner(database: database, migrations: try Migration.bundled())
-        let ops = OpsRoutes(checks: Self.readinessChecks(database: database, migrations: migrations, redis: redis)) {
+        let redisHealth = RedisHealthMonitor(connection: redis, logger: logger)
+        let ops = OpsRoutes(checks: Self.readinessChecks(database: database, migrations: migrations, redis: redisHealth)) {
             observability.renderMetrics()
         }
         // The media worker streams uploads to the file store under its own limit, and marks
@@ -46,7 +47,8 @@ public struct WorkerServices {
 
         let opsRouter = MatrixHTTPServer.makeRouter(settings: opsSettings)
         ops.register(on: opsRouter, includeMetrics: true)
-        var services: [any Service] = [database.client]
+        // The monitor pings Redis every few seconds for `trellis_redis_up`, between readiness probes too.
+        var services: [any Service] = [database.client, redisHealth]
         if kind.servesTraffic {
             let apiRouter = MatrixHTTPServer.makeRouter(settings: apiSettings)
             ops.register(on: apiRouter, includeMetrics: false)
@@ -112,7 +114,7 @@ public struct WorkerServices {
     }
 
     static func readinessChecks(
-        database: Database, migrations: MigrationRunner, redis: RedisConnection
+        database: Database, migrations: MigrationRunner, redis: RedisHealthMonitor
     ) -> [ReadinessCheck] {
         [
             ReadinessCheck(name: "postgres") { try await database.ping() },
@@ -124,7 +126,7 @@ public struct WorkerServices {
                     throw SchemaNotCurrent(database: current, expected: migrations.latestVersion)
                 }
             },
-            ReadinessCheck(name: "redis") { try await redis.ping() },
+            ReadinessCheck(name: "redis") { try await redis.check() },
         ]
     }
 }

@@ -33,18 +33,22 @@ enum ReplicationMetrics {
         }
     }
 
-    /// After a reader got `entries`: how many, the newest PostgreSQL position among them
-    /// (`trellis_replication_position`) and how long after its `XADD` the newest arrived
-    /// (`trellis_replication_lag_seconds`, from the entry ID's milliseconds).
-    static func consumed(_ entries: [StreamEntry], of stream: StreamName, group: String?) {
+    /// After a reader (of `group`, or a plain `XREAD` reader) got `entries`: how many, the newest
+    /// PostgreSQL position among them (`trellis_replication_position`) and, for entries read as
+    /// they arrive (`isFresh`; not re-deliveries or reclaimed ones, which are old by design), how
+    /// long after its `XADD` the newest arrived (`trellis_replication_lag_seconds`, from the
+    /// entry ID's milliseconds by Redis's clock against this host's).
+    static func consumed(_ entries: [StreamEntry], of stream: StreamName, group: String?, isFresh: Bool = true) {
         guard let newest = entries.last else { return }
         consumed(stream, group: group).increment(by: entries.count)
+        let dimensions = [("stream", stream.topic), ("group", group ?? "")]
         if let position = entries.lazy.compactMap({ $0.fields["position"].flatMap(Int64.init) }).max() {
-            Gauge(label: "trellis_replication_position", dimensions: [("stream", stream.topic)]).record(position)
+            Gauge(label: "trellis_replication_position", dimensions: dimensions).record(position)
         }
+        guard isFresh else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let lag = Double(max(0, now - Int64(newest.id.milliseconds))) / 1000
-        Gauge(label: "trellis_replication_lag_seconds", dimensions: [("stream", stream.topic)]).record(lag)
+        Gauge(label: "trellis_replication_lag_seconds", dimensions: dimensions).record(lag)
     }
 
     static func reclaimed(_ stream: StreamName, group: String) -> Counter {

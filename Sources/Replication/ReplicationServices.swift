@@ -32,11 +32,12 @@ public final class RedisHealthMonitor: Service, Sendable {
         }
     }
 
+    /// Pings every `interval` until graceful shutdown, then returns (a sleep cut short ends it).
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await self.check()
-                try await Task.sleep(for: self.interval)
+                try? await Task.sleep(for: self.interval)
             }
         }
     }

@@ -224,12 +224,13 @@ public struct StreamConsumerGroup: Sendable {
                         lastReclaim = now
                         let claimed = try await group.reclaimStale(minIdle: minIdle, count: group.batchSize)
                         if !claimed.isEmpty {
-                            ReplicationMetrics.consumed(claimed, of: group.stream, group: group.group)
+                            ReplicationMetrics.consumed(claimed, of: group.stream, group: group.group, isFresh: false)
                             return claimed
                         }
                     }
                 }
                 let batch: [StreamEntry]
+                let isFresh: Bool
                 switch mode {
                 case .pending(let cursor):
                     let raw = try await group.readPending(after: cursor)
@@ -240,6 +241,7 @@ public struct StreamConsumerGroup: Sendable {
                     }
                     mode = .pending(after: last.id)
                     batch = try await group.dropDeleted(raw)
+                    isFresh = false
                 case .new:
                     let entries = try await group.readNew()
                     let after = group.connection.connectionGeneration
@@ -251,8 +253,9 @@ public struct StreamConsumerGroup: Sendable {
                         return []
                     }
                     batch = entries
+                    isFresh = true
                 }
-                ReplicationMetrics.consumed(batch, of: group.stream, group: group.group)
+                ReplicationMetrics.consumed(batch, of: group.stream, group: group.group, isFresh: isFresh)
                 return batch
             }
         }

@@ -39,6 +39,7 @@ public struct Database: Sendable {
     ///
     /// While PostgreSQL is down the pool holds queries and retries its connections with
     /// backoff, so without a deadline a probe would wait for a minute or more.
+    /// Readiness probes call it every few seconds; it is not counted in the query metrics.
     public func ping(timeout: Duration = .seconds(5)) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -7,10 +7,12 @@ import Synchronization
 /// connection or waiting for one, so a value at `trellis_db_pool_connections_max` means
 /// requests queue for connections) and `trellis_db_query_duration_seconds{query}` (histogram
 /// by the statement's label, from asking for a connection until the first rows arrive, or for
-/// a transaction until it commits).
+/// a transaction until it commits). A query's connection returns to the pool when its rows are
+/// read, a little after the gauge counts it out.
 final class DatabaseMetrics: Sendable {
     private let inUse = Gauge(label: "trellis_db_pool_connections_in_use")
-    private let count = Atomic<Int>(0)
+    /// Operations in flight; the gauge is written under the same lock, so it never lags a newer count.
+    private let count = Mutex<Int>(0)
 
     init(maxConnections: Int) {
         Gauge(label: "trellis_db_pool_connections_max").record(maxConnections)
@@ -18,15 +20,22 @@ final class DatabaseMetrics: Sendable {
 
     /// Runs `body` as one pooled operation named `label`.
     func measure<Result>(_ label: String, _ body: () async throws -> Result) async rethrows -> Result {
-        inUse.record(count.wrappingAdd(1, ordering: .relaxed).newValue)
+        change(by: 1)
         let start = ContinuousClock.now
         defer {
-            inUse.record(count.wrappingSubtract(1, ordering: .relaxed).newValue)
+            change(by: -1)
             let (seconds, attoseconds) = (ContinuousClock.now - start).components
             Metrics.Timer(label: "trellis_db_query_duration_seconds", dimensions: [("query", label)],
                           preferredDisplayUnit: .seconds)
                 .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
         return try await body()
+    }
+
+    private func change(by delta: Int) {
+        count.withLock { count in
+            count += delta
+            inUse.record(count)
+        }
     }
 }

@@ -23,10 +23,16 @@ struct MigrateCommand: AsyncParsableCommand {
         try await database.whileRunning {
             let before = try await runner.currentVersion()
             print("schema version \(before), this build expects \(runner.latestVersion)")
-            let applied = try await runner.migrate { migration in
-                print("applied \(String(format: "%04d", migration.version))_\(migration.name)")
+            do {
+                let applied = try await runner.migrate { migration in
+                    print("applied \(String(format: "%04d", migration.version))_\(migration.name)")
+                }
+                print(applied.isEmpty ? "nothing to do" : "schema now at version \(runner.latestVersion)")
+            } catch MigrationError.databaseAhead(let database, let build) {
+                // A newer release migrated already (a rollback, or an old pod of a rolling
+                // upgrade): this build runs on the newer schema, as its readiness check allows.
+                print("schema version \(database) is newer than this build's \(build): nothing to do")
             }
-            print(applied.isEmpty ? "nothing to do" : "schema now at version \(runner.latestVersion)")
         }
     }
 }

@@ -35,7 +35,10 @@ struct ClusterEndToEndTests {
 
     @Test("every path reaches its worker through nginx; errors, keys and metrics work; SIGTERM stops cleanly")
     func cluster() async throws {
-        let cluster = try await LocalCluster.start()
+        // A Redis of its own: the replication metrics compare this cluster's stream positions,
+        // which other tests' entries on a shared bus would mix with theirs.
+        let redis = try await RedisServerProcess.start()
+        let cluster = try await LocalCluster.start(redisPort: redis.port)
         do {
             try await checkRouting(cluster)
             try await checkEndpoints(cluster)
@@ -44,9 +47,11 @@ struct ClusterEndToEndTests {
             try await checkGracefulStop(cluster)
         } catch {
             await cluster.cleanUp()
+            await redis.stop()
             throw error
         }
         await cluster.cleanUp()
+        await redis.stop()
     }
 
     func checkRouting(_ cluster: LocalCluster) async throws {
@@ -127,6 +132,7 @@ struct ClusterEndToEndTests {
             #expect((schemaQueries ?? 0) >= 1, "\(worker.name) query latency")
             #expect((metrics.value("trellis_redis_command_duration_seconds_count", ["command": "PING"]) ?? 0) >= 1,
                     "\(worker.name) Redis round trips")
+            #expect(metrics.value("trellis_redis_up") == 1, "\(worker.name) Redis up")
         }
     }
 

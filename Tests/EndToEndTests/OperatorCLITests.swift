@@ -109,6 +109,34 @@ struct OperatorCLITests {
         await cleanUp()
     }
 
+    @Test("migrate on a schema a newer release left does nothing and succeeds (rollbacks, old init containers)")
+    func migrateOnNewerSchema() async throws {
+        let directory = try Self.temporaryDirectory()
+        let databaseName = try await PostgresTestDatabase.create()
+        func cleanUp() async {
+            try? await PostgresTestDatabase.drop(databaseName)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        do {
+            let configPath = directory.appendingPathComponent("trellis.yaml").path
+            try "database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }\n"
+                .write(toFile: configPath, atomically: true, encoding: .utf8)
+            let bundled = try Migration.bundled()
+            let latest = try #require(bundled.last?.version)
+            let future = Migration(version: latest + 1, name: "from_a_newer_release", sql: "SELECT 1")
+            let database = Database(settings: PostgresTestDatabase.settings(name: databaseName), logger: Logger(label: "test"))
+            try await database.whileRunning {
+                _ = try await MigrationRunner(database: database, migrations: bundled + [future]).migrate()
+            }
+            let output = try await Command.run(Self.trellis, ["migrate", "--config", configPath])
+            #expect(output.contains("schema version \(future.version) is newer than this build's \(latest): nothing to do"))
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
     @Test("vectors verify prints a line per file and ends with the totals")
     func vectorsVerify() async throws {
         let vectors = ProcessInfo.processInfo.environment["TRELLIS_VECTORS_DIR"]

@@ -27,7 +27,8 @@ struct RateLimitTests {
     func registrationBurst() async throws {
         let server = ClientAPITestServer(rateLimits: "{ message: null, registration: { per_second: 0.001, burst_count: 2 }, login: null, joins: null }")
         try await server.run { api in
-            let address = "203.0.113.\(Int.random(in: 1...254))"
+            // Unique per run: the buckets live in the shared test Redis and refill slowly.
+            let address = "2001:db8::\(String(UInt16.random(in: 1...UInt16.max), radix: 16)):\(String(UInt16.random(in: 1...UInt16.max), radix: 16))"
             var statuses: [Int] = []
             for index in 0..<3 {
                 let (status, _) = try await api.call(.post, "/_matrix/client/v3/register", body: [

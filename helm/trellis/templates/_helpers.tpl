@@ -180,3 +180,15 @@ has no TLS): a native sidecar (init container that keeps running), started befor
   securityContext: {{- toYaml .Values.securityContext | nindent 4 }}
   resources: {{- toYaml .Values.migrations.resources | nindent 4 }}
 {{- end -}}
+
+{{/* Annotations of every Trellis Ingress. */}}
+{{- define "trellis.ingressAnnotations" -}}
+nginx.ingress.kubernetes.io/use-regex: "true"
+# Workers enforce the body limits and answer M_TOO_LARGE themselves.
+nginx.ingress.kubernetes.io/proxy-body-size: "0"
+nginx.ingress.kubernetes.io/proxy-request-buffering: "off"
+nginx.ingress.kubernetes.io/proxy-read-timeout: "600"
+{{- with .Values.ingress.annotations }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
