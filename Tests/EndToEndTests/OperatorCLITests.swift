@@ -17,6 +17,29 @@ struct OperatorCLITests {
         return directory
     }
 
+    /// Runs `body` with a config file (server `example.org`) naming a fresh, empty test database,
+    /// and the database's name; removes both afterwards.
+    static func withScratchDatabase(_ body: (_ configPath: String, _ databaseName: String) async throws -> Void) async throws {
+        let directory = try temporaryDirectory()
+        let databaseName = try await PostgresTestDatabase.create()
+        func cleanUp() async {
+            try? await PostgresTestDatabase.drop(databaseName)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        do {
+            let configPath = directory.appendingPathComponent("trellis.yaml").path
+            try """
+                server_name: example.org
+                database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try await body(configPath, databaseName)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
     @Test("generate-signing-key writes Synapse's format, private to its owner, and refuses to overwrite")
     func generateSigningKey() async throws {
         let directory = try Self.temporaryDirectory()
@@ -72,18 +95,7 @@ struct OperatorCLITests {
 
     @Test("register-user creates an account in a migrated database, admin when asked, and refuses a taken name")
     func registerUser() async throws {
-        let directory = try Self.temporaryDirectory()
-        let databaseName = try await PostgresTestDatabase.create()
-        func cleanUp() async {
-            try? await PostgresTestDatabase.drop(databaseName)
-            try? FileManager.default.removeItem(at: directory)
-        }
-        do {
-            let configPath = directory.appendingPathComponent("trellis.yaml").path
-            try """
-                server_name: example.org
-                database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }
-                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try await Self.withScratchDatabase { configPath, databaseName in
             try await Command.run(Self.trellis, ["migrate", "--config", configPath])
             let output = try await Command.run(
                 Self.trellis, ["register-user", "--config", configPath, "--user", "alice", "--password", "pw", "--admin"]
@@ -102,25 +114,12 @@ struct OperatorCLITests {
             let alice = try await database.whileRunning { try await AccountStore(database: database).user("@alice:example.org") }
             #expect(alice?.isAdmin == true)
             #expect(alice?.passwordHash != nil)
-        } catch {
-            await cleanUp()
-            throw error
         }
-        await cleanUp()
     }
 
     @Test("migrate on a schema a newer release left does nothing and succeeds (rollbacks, old init containers)")
     func migrateOnNewerSchema() async throws {
-        let directory = try Self.temporaryDirectory()
-        let databaseName = try await PostgresTestDatabase.create()
-        func cleanUp() async {
-            try? await PostgresTestDatabase.drop(databaseName)
-            try? FileManager.default.removeItem(at: directory)
-        }
-        do {
-            let configPath = directory.appendingPathComponent("trellis.yaml").path
-            try "database: { host: \(TestEnvironment.postgresHost), port: \(TestEnvironment.postgresPort), name: \(databaseName) }\n"
-                .write(toFile: configPath, atomically: true, encoding: .utf8)
+        try await Self.withScratchDatabase { configPath, databaseName in
             let bundled = try Migration.bundled()
             let latest = try #require(bundled.last?.version)
             let future = Migration(version: latest + 1, name: "from_a_newer_release", sql: "SELECT 1")
@@ -130,11 +129,7 @@ struct OperatorCLITests {
             }
             let output = try await Command.run(Self.trellis, ["migrate", "--config", configPath])
             #expect(output.contains("schema version \(future.version) is newer than this build's \(latest): nothing to do"))
-        } catch {
-            await cleanUp()
-            throw error
         }
-        await cleanUp()
     }
 
     @Test("vectors verify prints a line per file and ends with the totals")
