@@ -7,8 +7,9 @@ against the Kubernetes API schemas of KUBERNETES_VERSION (kubernetes-validate, s
 fields fail). Prometheus Operator objects, which those schemas do not cover, are checked by
 promtool (the rules) and against the Services they select (the ServiceMonitor). Then the shape:
 a workload, Service and probes for every worker kind, shard settings for sharded kinds, the
-rendered configuration accepted by `trellis config check` with the pods' environment, and an
-Ingress that sends every route of config/routing.tsv to the worker kind the local nginx would.
+rendered configuration accepted by `trellis config check` with the pods' environment, names
+and labels the API server accepts even for a 53-character release name, and an Ingress that
+sends every route of config/routing.tsv to the worker kind the local nginx would.
 Values that must be refused (values.schema.json) are tried too, and the chart README's values
 table must match values.yaml.
 
@@ -137,6 +138,25 @@ def check_manifests(objects: list[dict]) -> None:
             kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as error:
             raise CheckFailed(f"{obj['kind']} {obj['metadata']['name']}: {error.message} at {list(error.path)}")
+
+
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def check_names(objects: list[dict]) -> None:
+    """Rules the API server applies beyond the schemas: Service names are DNS labels (63
+    characters), StatefulSet and CronJob names leave room for the suffixes Kubernetes adds
+    (52), other names are DNS subdomains, and label values are at most 63 valid characters."""
+    limits = {"Service": 63, "StatefulSet": 52, "CronJob": 52}
+    for obj in objects:
+        name, kind = obj["metadata"]["name"], obj["kind"]
+        expect(len(name) <= limits.get(kind, 253), f"{kind} {name}: name longer than {limits.get(kind, 253)}")
+        expect(DNS_LABEL.match(name) is not None or kind not in limits, f"{kind} {name}: not a DNS label")
+        templates = [obj.get("spec", {}).get("template", {}), obj]
+        for holder in templates:
+            for key, value in holder.get("metadata", {}).get("labels", {}).items():
+                expect(len(value) <= 63 and LABEL_VALUE.match(value) is not None, f"{kind} {name}: label {key}={value}")
 
 
 def check_monitoring(objects: list[dict], values: dict) -> None:
@@ -341,6 +361,9 @@ def main() -> int:
             check_ingress(objects, values)
             check_config(objects, arguments.trellis)
             check_refused(chart, overrides)
+            # Helm allows release names of up to 53 characters: every name must still be valid.
+            check_names(objects)
+            check_names(objects_of(chart.render(overrides, name="r" * 53, namespace="matrix", is_install=True)))
             print(f"helm-check: {values_file.name}: {len(objects)} objects valid for Kubernetes {KUBERNETES_VERSION}")
         except (CheckFailed, helm.HelmError) as error:
             print(f"helm-check: {values_file.name}: FAILED: {error}")
