@@ -54,6 +54,8 @@ final class RedisConnectionWorker: @unchecked Sendable {
     // Confined to the worker thread.
     private var context: UnsafeMutablePointer<redisContext>?
     private var contextTimeout: Duration?
+    /// Round-trip histograms by command name, made on first use.
+    private var roundTrips: [String: Timer] = [:]
 
     init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -203,7 +205,7 @@ final class RedisConnectionWorker: @unchecked Sendable {
             let sent = ContinuousClock.now
             let reply = Self.command(context, job.arguments)
             let savedErrno = errno
-            if reply != nil && !job.blocks { ReplicationMetrics.roundTrip(commandName(job), since: sent) }
+            if reply != nil && !job.blocks { recordRoundTrip(of: job, since: sent) }
 
             condition.lock()
             runningFD = -1
@@ -270,6 +272,13 @@ final class RedisConnectionWorker: @unchecked Sendable {
             _ = condition.wait(until: wakeAt)
         }
         condition.unlock()
+    }
+
+    private func recordRoundTrip(of job: RedisJob, since sent: ContinuousClock.Instant) {
+        let command = commandName(job)
+        let timer = roundTrips[command] ?? ReplicationMetrics.roundTrip(command)
+        roundTrips[command] = timer
+        timer.record(duration: ContinuousClock.now - sent)
     }
 
     private func commandName(_ job: RedisJob) -> String {

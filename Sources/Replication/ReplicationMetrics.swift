@@ -16,12 +16,11 @@ enum ReplicationMetrics {
         Counter(label: "trellis_replication_acknowledged_total", dimensions: [("stream", stream.topic), ("group", group)])
     }
 
-    /// The round trip of a command that Redis answers at once (`trellis_redis_command_duration_seconds`).
-    static func roundTrip(_ command: String, since sent: ContinuousClock.Instant) {
-        let (seconds, attoseconds) = (ContinuousClock.now - sent).components
+    /// The round-trip histogram of one command (`trellis_redis_command_duration_seconds`), for
+    /// commands that Redis answers at once; the caller keeps it (see `RedisConnectionWorker`).
+    static func roundTrip(_ command: String) -> Timer {
         Timer(label: "trellis_redis_command_duration_seconds", dimensions: [("command", command)],
               preferredDisplayUnit: .seconds)
-            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// After an entry with a PostgreSQL `position` field was appended: the writer's position

@@ -13,6 +13,9 @@ final class DatabaseMetrics: Sendable {
     private let inUse = Gauge(label: "trellis_db_pool_connections_in_use")
     /// Operations in flight; the gauge is written under the same lock, so it never lags a newer count.
     private let count = Mutex<Int>(0)
+    /// One histogram per statement label, made on first use: the labels are a fixed set, and
+    /// making a handle per query would look the series up in the registry every time.
+    private let durations = Mutex<[String: Metrics.Timer]>([:])
 
     init(maxConnections: Int) {
         Gauge(label: "trellis_db_pool_connections_max").record(maxConnections)
@@ -24,12 +27,19 @@ final class DatabaseMetrics: Sendable {
         let start = ContinuousClock.now
         defer {
             change(by: -1)
-            let (seconds, attoseconds) = (ContinuousClock.now - start).components
-            Metrics.Timer(label: "trellis_db_query_duration_seconds", dimensions: [("query", label)],
-                          preferredDisplayUnit: .seconds)
-                .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            duration(of: label).record(duration: ContinuousClock.now - start)
         }
         return try await body()
+    }
+
+    private func duration(of label: String) -> Metrics.Timer {
+        durations.withLock { durations in
+            if let timer = durations[label] { return timer }
+            let timer = Metrics.Timer(label: "trellis_db_query_duration_seconds", dimensions: [("query", label)],
+                                      preferredDisplayUnit: .seconds)
+            durations[label] = timer
+            return timer
+        }
     }
 
     private func change(by delta: Int) {

@@ -325,11 +325,7 @@ public struct EventPersister: Sendable {
 
     private func timed<Result>(_ body: () async throws -> Result) async rethrows -> Result {
         let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            Self.persistDuration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000
-                                                   + elapsed.components.attoseconds / 1_000_000_000)
-        }
+        defer { Self.persistDuration.record(duration: ContinuousClock.now - start) }
         return try await body()
     }
 }

@@ -24,16 +24,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         ]
         Counter(label: "trellis_http_requests_total", dimensions: dimensions).increment()
         Timer(label: "trellis_http_request_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
-            .recordInterval(since: start)
+            .record(duration: ContinuousClock.now - start)
         return response
-    }
-}
-
-extension Timer {
-    /// Records the time elapsed since `start`.
-    func recordInterval(since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
-        let (seconds, attoseconds) = elapsed.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
