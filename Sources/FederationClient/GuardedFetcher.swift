@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import MatrixCore
 import NIOCore
 import NIOHTTP1
 
@@ -79,7 +80,7 @@ public struct GuardedFetcher: Sendable {
     public func fetch(_ url: URL, headers: [(String, String)] = [], followRedirects: Bool = true,
                       maxBytes: Int? = nil) async throws -> GuardedResponse {
         let limit = maxBytes ?? self.maxBytes
-        return try await withDeadline(timeout) {
+        return try await withDeadline(timeout, orThrow: { GuardedFetchError.timedOut }) {
             var url = url
             for _ in 0...Self.maxRedirects {
                 let response = try await fetchOnce(url, headers: headers, maxBytes: limit)
@@ -167,20 +168,5 @@ public struct GuardedFetcher: Sendable {
                 continuation.resume(returning: addresses)
             }
         }
-    }
-}
-
-/// Runs `operation`, cancelled and failed with ``GuardedFetchError/timedOut`` after `limit`.
-func withDeadline<Result: Sendable>(
-    _ limit: Duration, _ operation: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw GuardedFetchError.timedOut
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

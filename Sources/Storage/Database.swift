@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MatrixCore
 import PostgresNIO
 
 /// The pooled PostgreSQL client shared by every store of one worker process.
@@ -41,17 +42,10 @@ public struct Database: Sendable {
     /// backoff, so without a deadline a probe would wait for a minute or more.
     /// Readiness probes call it every few seconds; it is not counted in the query metrics.
     public func ping(timeout: Duration = .seconds(5)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let rows = try await client.query("SELECT 1", logger: logger)
-                for try await _ in rows {}
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw DatabaseUnavailable(timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+        let client = client, logger = logger
+        try await withDeadline(timeout, orThrow: { DatabaseUnavailable(timeout: timeout) }) {
+            let rows = try await client.query("SELECT 1", logger: logger)
+            for try await _ in rows {}
         }
     }
 }

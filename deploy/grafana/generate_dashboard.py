@@ -6,7 +6,8 @@
 
 The JSON is only ever written by this script: edit the panels below, run it, commit both.
 Every query is checked against METRICS, the metric catalogue of deploy/README.md, so a panel
-cannot silently chart a metric that no worker exports. Python 3 standard library only; the
+cannot silently chart a metric outside it (the catalogue names the federation-sender and push
+metrics before those workers export them: their panels stay empty until then). Python 3 standard library only; the
 output is deterministic (fixed panel order, ids and layout).
 """
 
@@ -18,7 +19,8 @@ from pathlib import Path
 OUTPUT = Path(__file__).resolve().parent / "trellis.json"
 
 # The metric catalogue: name -> type. Histograms are queried through their _bucket, _sum and
-# _count series. Keep in step with the table in deploy/README.md.
+# _count series. Keep in step with the table in deploy/README.md. The trellis_federation_* and
+# trellis_pushes_* names are planned: nothing exports them until those workers are built.
 METRICS = {
     "trellis_http_requests_total": "counter",
     "trellis_http_request_duration_seconds": "histogram",

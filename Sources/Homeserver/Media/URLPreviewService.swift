@@ -12,6 +12,7 @@ public struct URLPreviewService: Sendable {
     let repository: MediaRepository
     let logger: Logger
     let cache = PreviewCache()
+    let previewWork = SingleFlight<String, JSONObject>()
     /// The longest text kept of one property (a page can put megabytes into a description).
     static let maxValueLength = 1000
 
@@ -27,6 +28,16 @@ public struct URLPreviewService: Sendable {
               url.host?.isEmpty == false
         else { throw MatrixError(.invalidParam, "Only http and https URLs can be previewed") }
         if let cached = await cache.preview(of: url.absoluteString) { return cached }
+        // Users of a room often ask for the same link at once: one fetch and one stored image.
+        return try await previewWork.run(url.absoluteString) { [self] in
+            let preview = try await makePreview(of: url)
+            await cache.remember(preview, for: url.absoluteString)
+            return preview
+        }
+    }
+
+    /// Fetches the page (and its `og:image`) and builds its preview.
+    private func makePreview(of url: URL) async throws -> JSONObject {
         let page = try await fetch(url)
         var preview: JSONObject = [:]
         let pageType = page.headers["content-type"]?.lowercased()
@@ -45,7 +56,6 @@ public struct URLPreviewService: Sendable {
                 }
             }
         }
-        await cache.remember(preview, for: url.absoluteString)
         return preview
     }
 

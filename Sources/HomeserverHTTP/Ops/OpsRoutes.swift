@@ -55,22 +55,17 @@ public struct OpsRoutes: Sendable {
 
     /// `nil` when the check passed in time, otherwise why not.
     static func failure(of check: ReadinessCheck, timeout: Duration) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do {
-                    try await check.probe()
-                    return nil
-                } catch {
-                    return String(describing: error)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return "timed out after \(timeout)"
-            }
-            let first = await group.next() ?? "no result"
-            group.cancelAll()
-            return first
+        do {
+            try await withDeadline(timeout, orThrow: { ProbeTimedOut(timeout: timeout) }) { try await check.probe() }
+            return nil
+        } catch {
+            return String(describing: error)
         }
     }
+}
+
+/// A readiness probe did not answer in time.
+struct ProbeTimedOut: Error, CustomStringConvertible {
+    let timeout: Duration
+    var description: String { "timed out after \(timeout)" }
 }
