@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MatrixCore
 @testable import HomeserverRuntime
@@ -35,5 +36,21 @@ struct ObservabilityTests {
         #expect(fields[15 - 3] == "50")
         #expect(fields[22 - 3] == "777")
         #expect(ProcessMetrics.statFields("garbage") == nil)
+    }
+
+    @Test("a directory's entries are counted without . and .., names of one and two dots included")
+    func directoryEntries() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-entries-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(ProcessMetrics.entryCount(ofDirectory: directory.path) == 0)
+        for name in ["a", ".hidden", "..x", "...", "long-name-\(String(repeating: "n", count: 200))"] {
+            try Data().write(to: directory.appendingPathComponent(name))
+        }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: false)
+        #expect(ProcessMetrics.entryCount(ofDirectory: directory.path) == 6)
+        #expect(ProcessMetrics.entryCount(ofDirectory: directory.appendingPathComponent("missing").path) == nil)
+        // Standard input, output and error at least.
+        #expect(try #require(ProcessMetrics.openDescriptorCount()) >= 3)
     }
 }

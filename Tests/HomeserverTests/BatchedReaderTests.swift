@@ -68,6 +68,32 @@ struct BatchedReaderTests {
         #expect(reader.waitingKeys == 0)
     }
 
+    @Test("a batch takes every caller of its keys, also those who asked after keys the next batch reads")
+    func everyCallerOfABatchedKey() async throws {
+        let recorder = Recorder()
+        let reader = BatchedReader<Int, String>(absent: "none", maximumBatch: 10, maximumConcurrentReads: 1) {
+            try await recorder.read($0)
+        }
+        async let first = reader.value(for: 0)
+        while await recorder.batches.isEmpty { await Task.yield() }
+        let values = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            // Keys 1…20 asked in order, then all of them again: forty callers, twenty keys.
+            for (index, key) in (Array(1...20) + Array(1...20)).enumerated() {
+                group.addTask { (key, try await reader.value(for: key)) }
+                while reader.waitingCallers <= index { await Task.yield() }
+            }
+            await recorder.open()
+            var values: [(Int, String)] = []
+            for try await value in group { values.append(value) }
+            return values
+        }
+        #expect(try await first == "v0")
+        #expect(values.count == 40)
+        for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
+        // Each key is read once, in the order first asked.
+        #expect(await recorder.batches == [[0], Set(1...10), Set(11...20)])
+    }
+
     @Test("a failed read fails every caller of its batch, and the next read is a new one")
     func failedReadFailsItsBatch() async throws {
         let recorder = Recorder()

@@ -10,6 +10,11 @@ struct SyncNotifierTests {
         while notifier.waiting != count { await Task.yield() }
     }
 
+    /// Waits until `count` waits are suspended, their deadlines set.
+    static func waitUntil(_ notifier: SyncNotifier, parks count: Int) async {
+        while notifier.parked != count { await Task.yield() }
+    }
+
     @Test("a change between registering and waiting ends the wait at once")
     func wakeBeforeWait() async {
         let notifier = SyncNotifier()
@@ -60,6 +65,44 @@ struct SyncNotifierTests {
             await Self.waitUntil(notifier, holds: 5000)
             notifier.wake(rooms: ["!big:test"])
         }
+        #expect(notifier.waiting == 0)
+    }
+
+    @Test("a wait with an earlier deadline, registered after a later one, still ends first", .timeLimit(.minutes(1)))
+    func earlierDeadlineAfterLaterOne() async {
+        let notifier = SyncNotifier()
+        let late = notifier.register(userID: "@late:test", rooms: [])
+        let lateWait = Task { await notifier.wait(late, until: .now + .seconds(30)) }
+        await Self.waitUntil(notifier, parks: 1)
+        let early = notifier.register(userID: "@early:test", rooms: [])
+        await notifier.wait(early, until: .now + .milliseconds(20))
+        // Only the early wait ended: the late one waits for its own deadline or a wake.
+        #expect(notifier.waiting == 1)
+        notifier.wake(users: ["@late:test"])
+        await lateWait.value
+        #expect(notifier.waiting == 0)
+    }
+
+    @Test("deadlines go on ending waits after a wake ended the earliest, and each wait ends once", .timeLimit(.minutes(1)))
+    func deadlinesAfterWake() async {
+        let notifier = SyncNotifier()
+        let woken = notifier.register(userID: "@woken:test", rooms: ["!r:test"])
+        let wokenWait = Task { await notifier.wait(woken, until: .now + .milliseconds(50)) }
+        await Self.waitUntil(notifier, parks: 1)
+        var expiring: [SyncNotifier.Ticket] = []
+        for index in 0..<200 { expiring.append(notifier.register(userID: "@u\(index):test", rooms: [])) }
+        notifier.wake(rooms: ["!r:test"])
+        await wokenWait.value
+        // Deadlines spread over 100 ms, set in no particular order: every wait ends by itself.
+        await withTaskGroup(of: Void.self) { group in
+            for (index, ticket) in expiring.enumerated() {
+                let deadline = ContinuousClock.now + .milliseconds((index * 37) % 100)
+                group.addTask { await notifier.wait(ticket, until: deadline) }
+            }
+        }
+        #expect(notifier.waiting == 0)
+        // A ticket fired by its deadline is spent: waking its user again finds nothing to end.
+        notifier.wake(users: ["@u0:test"])
         #expect(notifier.waiting == 0)
     }
 }

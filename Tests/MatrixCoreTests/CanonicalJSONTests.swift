@@ -60,6 +60,8 @@ struct CanonicalJSONTests {
         "@alice:example.org", "", "Ä 🎉", "quote \" and \\ backslash", "line\nbreak\u{1}",
     ])
     func stringText(string: String) {
-        #expect(JSONValue.jsonText(ofString: string) == JSONValue.string(string).jsonString())
+        var text = "prefix:"
+        JSONValue.appendJSONText(ofString: string, to: &text)
+        #expect(text == "prefix:" + JSONValue.string(string).jsonString())
     }
 }

@@ -19,7 +19,13 @@ time that the sync worker, PostgreSQL and the client processes spend meanwhile s
 fan-out's time goes (they share the machine's cores).
 
 Usage: idle_syncs.py --api URL --sync URL --metrics URL --sync-pid PID --psql "psql args"
-       [--users N] [--processes P] [--json OUT]
+       [--users N] [--processes P] [--json OUT] [--state FILE] [--linger SECONDS]
+
+With --state, the users and the room are kept in FILE (JSON) and reused by the next run that
+names it, so that a change to the sync worker can be measured again within seconds instead of
+joining N users anew (the sync worker may be restarted between runs; a fresh token is read).
+With --linger, the clients keep their connections open that many seconds after the fan-out, so
+that a profiler's window over the fan-out does not take in the connections closing.
 """
 
 import argparse
@@ -98,8 +104,8 @@ async def request(session: aiohttp.ClientSession, method: str, url: str, token: 
         return data
 
 
-async def set_up(args, users, sender) -> tuple[str, str]:
-    """Creates the room, joins every user and returns (room ID, a sync token after the joins)."""
+async def join_room(args, users, sender) -> str:
+    """Creates the room, joins every user and returns the room ID."""
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         api = args.api.rstrip("/") + "/_matrix/client/v3"
         room = (await request(session, "POST", f"{api}/createRoom", sender[1], {"preset": "public_chat"}))["room_id"]
@@ -112,9 +118,34 @@ async def set_up(args, users, sender) -> tuple[str, str]:
 
         await asyncio.gather(*(join(token) for _, token in users))
         print(f"joined {len(users)} users in {time.monotonic() - started:.1f}s", file=sys.stderr)
+        return room
+
+
+async def current_token(args, sender) -> str:
+    """A sync token at the cluster's present positions."""
+    async with aiohttp.ClientSession() as session:
         data = await request(session, "GET", f"{args.sync.rstrip('/')}/_matrix/client/v3/sync", sender[1],
                              params={"filter": QUIET_FILTER, "set_presence": "offline"})
-        return room, data["next_batch"]
+        return data["next_batch"]
+
+
+def set_up(args) -> tuple[str, tuple[str, str], list[tuple[str, str]], str]:
+    """The run's (prefix, sender, users, room ID): kept in the --state file when it names one
+    that exists, else made (users inserted, room created and joined) and kept there."""
+    if args.state and os.path.exists(args.state):
+        with open(args.state) as file:
+            state = json.load(file)
+        if (state["users"], state["server_name"]) == (args.users, args.server_name):
+            people = [tuple(person) for person in state["people"]]
+            return state["prefix"], people[0], people[1:], state["room"]
+    prefix = "idle" + secrets.token_hex(3)
+    people = create_users(shlex.split(args.psql), prefix, args.users + 1, args.server_name)
+    room = asyncio.run(join_room(args, people[1:], people[0]))
+    if args.state:
+        with open(args.state, "w") as file:
+            json.dump({"users": args.users, "server_name": args.server_name, "prefix": prefix, "room": room,
+                       "people": people}, file)
+    return prefix, people[0], people[1:], room
 
 
 class LongPoll(asyncio.Protocol):
@@ -210,15 +241,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10000)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--json")
+    parser.add_argument("--state", help="JSON file keeping the users and room for the next run")
+    parser.add_argument("--linger", type=float, default=0,
+                        help="seconds to keep the connections open after the fan-out (for a profiler's window)")
     args = parser.parse_args()
 
-    prefix = "idle" + secrets.token_hex(3)
-    people = create_users(shlex.split(args.psql), prefix, args.users + 1, args.server_name)
-    sender, users = people[0], people[1:]
-    room, since = asyncio.run(set_up(args, users, sender))
+    prefix, sender, users, room = set_up(args)
+    since = asyncio.run(current_token(args, sender))
     rss_before = rss_mib(args.sync_pid)
 
-    marker = prefix + "marker"
+    marker = prefix + "marker" + secrets.token_hex(3)
     results = multiprocessing.Queue()
     tokens = [token for _, token in users]
     chunks = [tokens[index::args.processes] for index in range(args.processes)]
@@ -249,6 +281,7 @@ def main() -> None:
     sent_at, answered_at = asyncio.run(send())
     seen = [at for _ in processes for at in results.get(timeout=120)]
     cpu_after = {name: cpu_seconds(pids) for name, pids in groups.items()}
+    time.sleep(args.linger)
     finish.set()
     for process in processes:
         process.join(timeout=30)

@@ -83,26 +83,38 @@ extension PersistedEvent {
         else {
             return try clientEvent(links: links, now: now).jsonString()
         }
-        // Members in sorted order, as the object form writes them.
+        // Members in sorted order, as the object form writes them, into one string sized up front.
         var text = "{\"content\":"
-        text += content
-        text += ",\"event_id\":" + JSONValue.jsonText(ofString: eventID)
-        text += ",\"origin_server_ts\":" + String(originServerTimestamp)
-        text += ",\"room_id\":" + JSONValue.jsonText(ofString: roomID)
-        text += ",\"sender\":" + JSONValue.jsonText(ofString: sender)
-        if let stateKey { text += ",\"state_key\":" + JSONValue.jsonText(ofString: stateKey) }
-        text += ",\"type\":" + JSONValue.jsonText(ofString: type)
-        text += ",\"unsigned\":{\"age\":" + String(max(0, now - receivedTimestamp))
+        text.reserveCapacity(json.utf8.count + (previousContent?.utf8.count ?? 0) + 256)
+        text.append(contentsOf: content)
+        Self.appendMember("event_id", string: eventID, to: &text)
+        text.append(",\"origin_server_ts\":")
+        text.append(String(originServerTimestamp))
+        Self.appendMember("room_id", string: roomID, to: &text)
+        Self.appendMember("sender", string: sender, to: &text)
+        if let stateKey { Self.appendMember("state_key", string: stateKey, to: &text) }
+        Self.appendMember("type", string: type, to: &text)
+        text.append(",\"unsigned\":{\"age\":")
+        text.append(String(max(0, now - receivedTimestamp)))
         if let replaced = links.replaced, let previousContent {
-            text += ",\"prev_content\":" + previousContent
-            text += ",\"prev_sender\":" + JSONValue.jsonText(ofString: replaced.sender)
-            text += ",\"replaces_state\":" + JSONValue.jsonText(ofString: replaced.eventID)
+            text.append(",\"prev_content\":")
+            text.append(contentsOf: previousContent)
+            Self.appendMember("prev_sender", string: replaced.sender, to: &text)
+            Self.appendMember("replaces_state", string: replaced.eventID, to: &text)
         }
         if let transactionID = links.transactionID {
-            text += ",\"transaction_id\":" + JSONValue.jsonText(ofString: transactionID)
+            Self.appendMember("transaction_id", string: transactionID, to: &text)
         }
         text += "}}"
         return text
+    }
+
+    /// Appends `,"name":` and the JSON text of the string `value`.
+    private static func appendMember(_ name: String, string value: String, to text: inout String) {
+        text.append(",\"")
+        text.append(name)
+        text.append("\":")
+        JSONValue.appendJSONText(ofString: value, to: &text)
     }
 
     /// The stored PDU's members that decide whether ``clientEventJSON(links:now:)`` can copy.

@@ -22,6 +22,27 @@ public struct ClientEventFormatter: Sendable {
         try await formatted(groups, for: viewer) { event, links in try event.clientEventJSON(links: links) }
     }
 
+    /// ``texts(grouped:for:)`` of groups some of which were formatted without a viewer already
+    /// (`formatted`, `nil` where not): of those, only the viewer's own events are formatted
+    /// again, for their transaction IDs. A timeline that many long-polls share is formatted once.
+    public func texts(grouped groups: [[PersistedEvent]], formatted: [[String]?], for viewer: Requester?)
+        async throws -> [[String]] {
+        precondition(groups.count == formatted.count, "one entry of formatted texts per group")
+        let userID = viewer?.userID.description
+        let toFormat = zip(groups, formatted).map { events, texts in
+            precondition(texts == nil || texts?.count == events.count, "one formatted text per event")
+            return texts == nil ? events : events.filter { $0.sender == userID }
+        }
+        // Most long-polls that share a timeline did not send any of it: nothing to format then.
+        let fresh = toFormat.allSatisfy(\.isEmpty) ? toFormat.map { _ in [] } : try await texts(grouped: toFormat, for: viewer)
+        return zip(zip(groups, formatted), fresh).map { group, fresh in
+            guard var texts = group.1 else { return fresh }
+            let ownIndices = group.0.indices.filter { group.0[$0].sender == userID }
+            for (index, text) in zip(ownIndices, fresh) { texts[index] = text }
+            return texts
+        }
+    }
+
     private func formatted<Formatted>(
         _ groups: [[PersistedEvent]], for viewer: Requester?,
         _ format: (PersistedEvent, ClientEventLinks) throws -> Formatted
@@ -32,9 +53,10 @@ public struct ClientEventFormatter: Sendable {
         var transactionIDs: [String: String] = [:]
         if let viewer {
             let userID = viewer.userID.description
-            transactionIDs = try await rooms.transactionIDs(
-                of: events.filter { $0.sender == userID }.map(\.eventID), userID: userID, deviceID: viewer.deviceID
-            )
+            let own = events.filter { $0.sender == userID }.map(\.eventID)
+            if !own.isEmpty {
+                transactionIDs = try await rooms.transactionIDs(of: own, userID: userID, deviceID: viewer.deviceID)
+            }
         }
         return try groups.map { events in
             try events.map { event in

@@ -21,17 +21,37 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     let maximumConcurrentReads: Int
     private let state = Mutex(State())
 
-    /// The keys waiting for a read, in the order they were first asked for, and the reads running.
+    /// A caller waiting for the value of its key.
+    private struct Caller {
+        let key: Key
+        let continuation: UnsafeContinuation<Value, any Error>
+    }
+
+    /// The callers waiting for a read, in the order they asked, and the reads running.
     private struct State {
-        var waiting: [Key: [CheckedContinuation<Value, any Error>]] = [:]
-        var order: [Key] = []
+        var waiting: [Caller] = []
         var readsRunning = 0
 
-        /// Takes up to `limit` of the longest-waiting keys and their callers.
-        mutating func takeBatch(limit: Int) -> [Key: [CheckedContinuation<Value, any Error>]] {
-            let keys = order.prefix(limit)
-            order.removeFirst(keys.count)
-            return Dictionary(uniqueKeysWithValues: keys.map { ($0, waiting.removeValue(forKey: $0) ?? []) })
+        /// Takes up to `limit` of the longest-waiting keys and all their callers; the other
+        /// callers keep their order.
+        mutating func takeBatch(limit: Int) -> (keys: [Key], callers: [Caller]) {
+            var keys: [Key] = []
+            var chosen = Set<Key>()
+            var callers: [Caller] = []
+            var left: [Caller] = []
+            for caller in waiting {
+                if chosen.contains(caller.key) {
+                    callers.append(caller)
+                } else if keys.count < limit {
+                    chosen.insert(caller.key)
+                    keys.append(caller.key)
+                    callers.append(caller)
+                } else {
+                    left.append(caller)
+                }
+            }
+            waiting = left
+            return (keys, callers)
         }
     }
 
@@ -47,14 +67,16 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// How many distinct keys wait for a read.
-    var waitingKeys: Int { state.withLock { $0.waiting.count } }
+    var waitingKeys: Int { state.withLock { Set($0.waiting.map(\.key)).count } }
+
+    /// How many callers wait for a read.
+    var waitingCallers: Int { state.withLock { $0.waiting.count } }
 
     /// The value of `key`, from the next read that takes it.
     func value(for key: Key) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let startsReading = state.withLock { state in
-                if state.waiting[key] == nil { state.order.append(key) }
-                state.waiting[key, default: []].append(continuation)
+                state.waiting.append(Caller(key: key, continuation: continuation))
                 guard state.readsRunning < maximumConcurrentReads else { return false }
                 state.readsRunning += 1
                 return true
@@ -67,21 +89,18 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private func readWhileWaiting() async {
         while let batch = nextBatch() {
             do {
-                let values = try await read(Array(batch.keys))
-                for (key, continuations) in batch {
-                    let value = values[key] ?? absent
-                    for continuation in continuations { continuation.resume(returning: value) }
-                }
+                let values = try await read(batch.keys)
+                for caller in batch.callers { caller.continuation.resume(returning: values[caller.key] ?? absent) }
             } catch {
-                for continuation in batch.values.joined() { continuation.resume(throwing: error) }
+                for caller in batch.callers { caller.continuation.resume(throwing: error) }
             }
         }
     }
 
     /// The next batch to read, or `nil` (and one reader fewer) when no key waits.
-    private func nextBatch() -> [Key: [CheckedContinuation<Value, any Error>]]? {
+    private func nextBatch() -> (keys: [Key], callers: [Caller])? {
         state.withLock { state in
-            guard !state.order.isEmpty else {
+            guard !state.waiting.isEmpty else {
                 state.readsRunning -= 1
                 return nil
             }

@@ -1,3 +1,4 @@
+import HeapModule
 import Metrics
 import Replication
 import Synchronization
@@ -11,7 +12,8 @@ import Synchronization
 ///
 /// The waits live behind a lock rather than in an actor: one message to a large room wakes
 /// thousands of them at once, and each woken request goes on without queueing behind the
-/// others for the notifier again.
+/// others for the notifier again. One task ends the waits whose deadlines pass, sleeping until
+/// the earliest, rather than a timer task per wait that each woken wait would have to cancel.
 public final class SyncNotifier: Sendable {
     /// One registered wait.
     public struct Ticket: Sendable, Hashable {
@@ -21,15 +23,47 @@ public final class SyncNotifier: Sendable {
     private struct Waiter {
         let userID: String
         let rooms: Set<String>
-        var continuation: CheckedContinuation<Void, Never>?
+        var continuation: UnsafeContinuation<Void, Never>?
     }
 
-    /// The registered waits that have not fired, indexed by user and by room.
+    /// When a wait ends unless something fires it first.
+    private struct Deadline: Comparable {
+        let instant: ContinuousClock.Instant
+        let id: UInt64
+
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool { (lhs.instant, lhs.id) < (rhs.instant, rhs.id) }
+    }
+
+    /// The registered waits that have not fired, indexed by user and by room, and their deadlines.
     private struct Waits {
         var nextID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
         var byUser: [String: Set<UInt64>] = [:]
         var byRoom: [String: Set<UInt64>] = [:]
+        /// The deadlines of the waiting tickets; a fired ticket's stays until it passes or the
+        /// heap is rebuilt (``compactDeadlines()``).
+        var deadlines = Heap<Deadline>()
+        /// The deadline task: the instant it sleeps until and its generation. A task whose
+        /// generation is not the current one has been replaced by one that wakes earlier.
+        var timerTarget: ContinuousClock.Instant?
+        var timerGeneration: UInt64 = 0
+
+        /// Removes the deadlines of fired tickets when they outnumber the waiting ones.
+        mutating func compactDeadlines() {
+            guard deadlines.count > 2 * waiters.count + 1024 else { return }
+            deadlines = Heap(deadlines.unordered.filter { waiters[$0.id] != nil })
+        }
+
+        /// Takes the waiting tickets whose deadlines have passed, and drops the deadlines of
+        /// fired tickets that come first, so that the next deadline is one a wait still has.
+        mutating func takeExpired(at now: ContinuousClock.Instant) -> [UInt64] {
+            var expired: [UInt64] = []
+            while let first = deadlines.min, first.instant <= now || waiters[first.id] == nil {
+                deadlines.removeMin()
+                if waiters[first.id] != nil { expired.append(first.id) }
+            }
+            return expired
+        }
 
         mutating func remove(_ id: UInt64) -> Waiter? {
             guard let waiter = waiters.removeValue(forKey: id) else { return nil }
@@ -51,6 +85,9 @@ public final class SyncNotifier: Sendable {
     /// The number of registered waits that have not fired.
     public var waiting: Int { waits.withLock { $0.waiters.count } }
 
+    /// The number of waits whose tasks are suspended in ``wait(_:until:)``, their deadlines set.
+    var parked: Int { waits.withLock { $0.waiters.values.count { $0.continuation != nil } } }
+
     /// Registers a wait for changes to `userID` or to any of `rooms`.
     public func register(userID: String, rooms: Set<String>) -> Ticket {
         let (id, count) = waits.withLock { waits in
@@ -69,23 +106,43 @@ public final class SyncNotifier: Sendable {
     /// spent afterwards.
     public func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async {
         guard deadline > .now else { return cancel(ticket) }
-        let timer = Task { [self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            cancel(ticket)
-        }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let hasFired = waits.withLock { waits in
-                    guard waits.waiters[ticket.id] != nil else { return true }
+            await withUnsafeContinuation { continuation in
+                let (hasFired, newTimer) = waits.withLock { waits -> (Bool, UInt64?) in
+                    guard waits.waiters[ticket.id] != nil else { return (true, nil) }
                     waits.waiters[ticket.id]?.continuation = continuation
-                    return false
+                    waits.deadlines.insert(Deadline(instant: deadline, id: ticket.id))
+                    if let target = waits.timerTarget, target <= deadline { return (false, nil) }
+                    waits.timerTarget = deadline
+                    waits.timerGeneration += 1
+                    return (false, waits.timerGeneration)
                 }
                 if hasFired { continuation.resume() }
+                if let newTimer {
+                    Task.detached { [self] in await endWaits(generation: newTimer, sleepingUntil: deadline) }
+                }
             }
         } onCancel: {
             cancel(ticket)
         }
-        timer.cancel()
+    }
+
+    /// The deadline task: sleeps until the earliest deadline, ends the waits whose deadlines
+    /// have passed and goes on while any waiting ticket has a deadline, unless a task that wakes
+    /// earlier replaced it (which it finds out when it wakes).
+    private func endWaits(generation: UInt64, sleepingUntil target: ContinuousClock.Instant) async {
+        var target: ContinuousClock.Instant? = target
+        while let instant = target {
+            try? await Task.sleep(until: instant, clock: .continuous)
+            let expired: [UInt64]
+            (expired, target) = waits.withLock { waits in
+                guard waits.timerGeneration == generation else { return ([], nil) }
+                let expired = waits.takeExpired(at: .now)
+                waits.timerTarget = waits.deadlines.min?.instant
+                return (expired, waits.timerTarget)
+            }
+            if !expired.isEmpty { fire(expired) }
+        }
     }
 
     /// Fires the ticket (if it has not fired), ending its wait or the one it would begin.
@@ -124,7 +181,9 @@ public final class SyncNotifier: Sendable {
     /// Forgets the waits and resumes those already waiting, outside the lock.
     private func fire(_ ids: some Sequence<UInt64>) {
         let (fired, count) = waits.withLock { waits in
-            (ids.compactMap { waits.remove($0) }, waits.waiters.count)
+            let fired = ids.compactMap { waits.remove($0) }
+            waits.compactDeadlines()
+            return (fired, waits.waiters.count)
         }
         guard !fired.isEmpty else { return }
         Self.longPolls.record(count)

@@ -9,6 +9,10 @@ public struct SyncedRoom: Sendable {
     public var roomID: String
     /// The newest events of the range, oldest first.
     public var timeline: [PersistedEvent]
+    /// The texts of `timeline`'s events, in its order, formatted for clients without a viewer,
+    /// when the sync formatted them once for all the long-polls that read them together (see
+    /// ``ClientEventFormatter/texts(grouped:formatted:for:)``); `nil` when the response formats them.
+    public var formattedTimeline: [String]?
     /// Whether events before `timeline` were left out (a gap the client fills with `/messages`).
     public var limited: Bool
     /// The `/messages` position before the first timeline event.
@@ -78,7 +82,7 @@ public struct SyncService: Sendable {
     /// Reads that the long-polls a change wakes together share (``ReadCoalescer``).
     let sharedPositions = ReadCoalescer<Int, StreamPositions>()
     let sharedRoomChanges = ReadCoalescer<RoomChangesKey, [String: Bool]>()
-    let sharedTimelines = ReadCoalescer<TimelineKey, [PersistedEvent]>()
+    let sharedTimelines = ReadCoalescer<TimelineKey, SharedTimeline>()
     /// The typing and presence counters, when a filter leaves their data out.
     let sharedCounters = ReadCoalescer<Int, (typing: Int64, presence: Int64)>()
     /// Per-user reads of the long-polls a change wakes together, read in batches.
@@ -89,6 +93,22 @@ public struct SyncService: Sendable {
         var rooms: [String]
         var after: Int64
         var upTo: Int64
+    }
+
+    /// A timeline range as read, newest first, and the texts of its newest `limit` events
+    /// formatted without a viewer. Only timelines whose events link to no other event (no
+    /// redaction, no replaced state) are formatted here, which takes no read: the others are
+    /// formatted with the rest of the response, whose links are read together.
+    struct SharedTimeline: Sendable {
+        var events: [PersistedEvent]
+        var texts: [String]?
+
+        init(events: [PersistedEvent], limit: Int) throws {
+            self.events = events
+            let shown = events.prefix(limit)
+            texts = shown.contains { $0.redactedBy != nil || $0.replacesState != nil } ? nil
+                : try shown.map { try $0.clientEventJSON() }
+        }
     }
 
     struct TimelineKey: Hashable, Sendable {
@@ -260,7 +280,8 @@ public struct SyncService: Sendable {
             default:
                 guard try await store.wasJoined(userID, to: membership.roomID) else {
                     // Someone who never joined (a rejected invite or knock) sees only their membership.
-                    result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [event], limited: false,
+                    result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [event],
+                                                  formattedTimeline: nil, limited: false,
                                                   previousBatch: event.streamPosition - 1, state: [], accountData: [],
                                                   receipts: [], summary: nil, typing: nil, unread: nil))
                     continue
@@ -286,13 +307,18 @@ public struct SyncService: Sendable {
         let rooms = rooms
         let key = TimelineKey(roomID: roomID, from: upTo, to: since, limit: limit + 1,
                               filter: filter.timeline.timelineFilter)
-        var events = try await sharedTimelines.value(for: key) {
-            try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward, limit: limit + 1,
-                                     filter: key.filter)
+        let shared = try await sharedTimelines.value(for: key) {
+            try SharedTimeline(
+                events: try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
+                                                 limit: limit + 1, filter: key.filter),
+                limit: limit
+            )
         }
+        var events = shared.events
         let limited = events.count > limit
         if limited { events.removeLast() }
         events.reverse()
+        let texts = shared.texts.map { Array($0.reversed()) }
         let start = (events.first?.streamPosition).map { $0 - 1 } ?? upTo
         var state: [PersistedEvent] = []
         if since == nil || limited {
@@ -305,8 +331,9 @@ public struct SyncService: Sendable {
             }
             state.sort { $0.streamPosition < $1.streamPosition }
         }
-        return SyncedRoom(roomID: roomID, timeline: events, limited: limited, previousBatch: start, state: state,
-                          accountData: [], receipts: [], summary: nil, typing: nil, unread: nil)
+        return SyncedRoom(roomID: roomID, timeline: events, formattedTimeline: texts, limited: limited,
+                          previousBatch: start, state: state, accountData: [], receipts: [], summary: nil, typing: nil,
+                          unread: nil)
     }
 
     /// The room's state before `timeline`, which starts after gap `start`. When the timeline

@@ -21,7 +21,9 @@ public struct KeyRoutes: Sendable {
             group.post("keys/upload") { request, context in
                 let counts = try await deviceKeys.upload(try await request.jsonObject(),
                                                          by: try context.requireRequester())
-                return ["one_time_key_counts": .object(Self.counts(counts))] as JSONObject
+                var body = JSONTextObject()
+                body.set("one_time_key_counts", object: Self.counts(counts))
+                return body
             }
             group.post("keys/query") { request, context in
                 let body = try await request.jsonObject()
@@ -74,9 +76,10 @@ public struct KeyRoutes: Sendable {
         _ = try body.integer("timeout")
     }
 
-    static func counts(_ counts: [String: Int]) -> JSONObject {
-        var object = JSONObject()
-        for (algorithm, count) in counts { object[algorithm] = .integer(Int64(count)) }
+    /// One-time key counts by algorithm, as `keys/upload` and `/sync` report them.
+    static func counts(_ counts: [String: Int]) -> JSONTextObject {
+        var object = JSONTextObject()
+        for (algorithm, count) in counts { object.set(algorithm, integer: count) }
         return object
     }
 }

@@ -216,8 +216,8 @@ public struct RoomRoutes: Sendable {
             let formatted = try await rooms.clientEventTexts(grouped: [page.events, page.state], for: requester)
             var response = JSONTextObject()
             response.set("chunk", array: formatted[0])
-            response.set("start", .string(TimelineToken.encode(page.start)))
-            if let end = page.end { response.set("end", .string(TimelineToken.encode(end))) }
+            response.set("start", string: TimelineToken.encode(page.start))
+            if let end = page.end { response.set("end", string: TimelineToken.encode(end)) }
             if !page.state.isEmpty { response.set("state", array: formatted[1]) }
             return response
         }
@@ -236,8 +236,8 @@ public struct RoomRoutes: Sendable {
             response.set("events_before", array: formatted[1])
             response.set("events_after", array: formatted[2])
             response.set("state", array: formatted[3])
-            response.set("start", .string(TimelineToken.encode(result.start)))
-            response.set("end", .string(TimelineToken.encode(result.end)))
+            response.set("start", string: TimelineToken.encode(result.start))
+            response.set("end", string: TimelineToken.encode(result.end))
             return response
         }
     }

@@ -3,46 +3,140 @@ import MatrixCore
 
 /// A JSON object response whose members are values or JSON texts serialized already, such as
 /// client events formatted straight from storage, which are written out without being parsed
-/// again. Keys come out sorted, as in every other response.
+/// again. Keys come out sorted by code point (their UTF-8 bytes), as the canonical encoder
+/// writes every other response.
+///
+/// Nested objects and arrays of texts are kept as they are and written out once, into one
+/// string sized up front: a `/sync` response nests dozens of them, and serializing each into a
+/// string of its own cost more than the rest of writing the response.
 struct JSONTextObject: ResponseGenerator {
-    /// Serialized member values by key.
-    private var members: [String: String] = [:]
+    /// A member's value, not serialized yet.
+    private enum Member {
+        /// A JSON text.
+        case text(String)
+        /// A string, written as JSON.
+        case string(String)
+        /// An array of the JSON texts.
+        case array([String])
+        /// An array of strings, written as JSON.
+        case strings([String])
+        case object(JSONTextObject)
+    }
+
+    /// The members, sorted by their keys' UTF-8 bytes.
+    private var members: [(key: String, value: Member)] = []
 
     init() {}
 
     /// Sets the member `key` to `value`.
     mutating func set(_ key: String, _ value: JSONValue) {
-        members[key] = value.jsonString()
-    }
-
-    /// Sets the member `key` to the array of the JSON texts `elements`.
-    mutating func set(_ key: String, array elements: [String]) {
-        members[key] = "[" + elements.joined(separator: ",") + "]"
+        set(key, member: .text(value.jsonString()))
     }
 
     /// Sets the member `key` to the JSON text `text`.
     mutating func set(_ key: String, text: String) {
-        members[key] = text
+        set(key, member: .text(text))
+    }
+
+    /// Sets the member `key` to the string `string`.
+    mutating func set(_ key: String, string: String) {
+        set(key, member: .string(string))
+    }
+
+    /// Sets the member `key` to an integer.
+    mutating func set(_ key: String, integer: some BinaryInteger) {
+        set(key, member: .text(String(integer)))
+    }
+
+    /// Sets the member `key` to a boolean.
+    mutating func set(_ key: String, bool: Bool) {
+        set(key, member: .text(bool ? "true" : "false"))
+    }
+
+    /// Sets the member `key` to the array of the JSON texts `elements`.
+    mutating func set(_ key: String, array elements: [String]) {
+        set(key, member: .array(elements))
+    }
+
+    /// Sets the member `key` to the array of the strings `strings`.
+    mutating func set(_ key: String, strings: [String]) {
+        set(key, member: .strings(strings))
     }
 
     /// Sets the member `key` to the object `object`.
     mutating func set(_ key: String, object: JSONTextObject) {
-        members[key] = object.text
+        set(key, member: .object(object))
     }
 
-    /// The object's JSON text, written into one string sized up front: a `/sync` response nests
-    /// dozens of these, and joining intermediate strings cost more than the rest of writing it.
-    var text: String {
-        var text = "{"
-        text.reserveCapacity(members.reduce(2) { size, member in size + member.key.utf8.count + member.value.utf8.count + 4 })
-        for (index, (key, value)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { text += "," }
-            text += JSONValue.jsonText(ofString: key)
-            text += ":"
-            text += value
+    /// Keeps the members sorted as they are set (objects are small, and are usually set in order).
+    private mutating func set(_ key: String, member: Member) {
+        // Room for a typical object at once, instead of growing through 1, 2, 4 and 8.
+        if members.capacity == 0 { members.reserveCapacity(8) }
+        var index = members.endIndex
+        while index > members.startIndex, key.utf8.lexicographicallyPrecedes(members[index - 1].key.utf8) { index -= 1 }
+        if index > members.startIndex, members[index - 1].key.utf8.elementsEqual(key.utf8) {
+            members[index - 1].value = member
+        } else if index == members.endIndex {
+            members.append((key, member))
+        } else {
+            members.insert((key, member), at: index)
         }
-        text += "}"
+    }
+
+    /// The object's JSON text.
+    var text: String {
+        var text = ""
+        text.reserveCapacity(byteCount)
+        write(to: &text)
         return text
+    }
+
+    /// The text's length in bytes, to reserve; strings that need escaping come out longer, and
+    /// the text then grows past it.
+    private var byteCount: Int {
+        members.reduce(2) { size, member in
+            let valueSize = switch member.value {
+            case .text(let text): text.utf8.count
+            case .string(let string): string.utf8.count + 2
+            case .array(let elements): elements.reduce(2) { $0 + $1.utf8.count + 1 }
+            case .strings(let strings): strings.reduce(2) { $0 + $1.utf8.count + 3 }
+            case .object(let object): object.byteCount
+            }
+            return size + member.key.utf8.count + valueSize + 4
+        }
+    }
+
+    private func write(to text: inout String) {
+        text.append("{")
+        for (index, (key, value)) in members.enumerated() {
+            if index > 0 { text.append(",") }
+            JSONValue.appendJSONText(ofString: key, to: &text)
+            text.append(":")
+            switch value {
+            case .text(let value):
+                text.append(value)
+            case .string(let string):
+                JSONValue.appendJSONText(ofString: string, to: &text)
+            case .array(let elements):
+                Self.writeArray(elements, to: &text) { element, text in text.append(element) }
+            case .strings(let strings):
+                Self.writeArray(strings, to: &text) { string, text in JSONValue.appendJSONText(ofString: string, to: &text) }
+            case .object(let object):
+                object.write(to: &text)
+            }
+        }
+        text.append("}")
+    }
+
+    private static func writeArray(
+        _ elements: [String], to text: inout String, _ writeElement: (String, inout String) -> Void
+    ) {
+        text.append("[")
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text.append(",") }
+            writeElement(element, &text)
+        }
+        text.append("]")
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -74,17 +74,17 @@ public struct SyncRoutes: Sendable {
         rooms.set("knock", object: try await strippedSection(result.knocked, key: "knock_state"))
 
         var body = JSONTextObject()
-        body.set("next_batch", .string(result.nextBatch.description))
+        body.set("next_batch", string: result.nextBatch.description)
         body.set("rooms", object: rooms)
         body.set("account_data", object: Self.events(result.accountData.map(Self.accountDataEvent)))
         body.set("presence", object: Self.events(result.presence.map { JSONValue.object($0).jsonString() }))
         body.set("to_device", object: Self.events(result.toDevice))
-        body.set("device_lists", .object([
-            "changed": .array(result.deviceListsChanged.sorted().map(JSONValue.string)),
-            "left": .array(result.deviceListsLeft.sorted().map(JSONValue.string)),
-        ]))
-        body.set("device_one_time_keys_count", .object(KeyRoutes.counts(result.oneTimeKeyCounts)))
-        body.set("device_unused_fallback_key_types", .array(result.unusedFallbackKeyTypes.map(JSONValue.string)))
+        var deviceLists = JSONTextObject()
+        deviceLists.set("changed", strings: result.deviceListsChanged.sorted())
+        deviceLists.set("left", strings: result.deviceListsLeft.sorted())
+        body.set("device_lists", object: deviceLists)
+        body.set("device_one_time_keys_count", object: KeyRoutes.counts(result.oneTimeKeyCounts))
+        body.set("device_unused_fallback_key_types", strings: result.unusedFallbackKeyTypes)
         return body
     }
 
@@ -108,37 +108,40 @@ public struct SyncRoutes: Sendable {
     /// The `join` or `leave` section: each room's timeline, state, account data and receipts.
     private func section(_ rooms: [SyncedRoom], for requester: Requester) async throws -> JSONTextObject {
         var section = JSONTextObject()
-        let formatted = try await formatter.texts(grouped: rooms.flatMap { [$0.timeline, $0.state] }, for: requester)
+        let formatted = try await formatter.texts(
+            grouped: rooms.flatMap { [$0.timeline, $0.state] }, formatted: rooms.flatMap { [$0.formattedTimeline, nil] },
+            for: requester
+        )
         for (index, room) in rooms.enumerated() {
             let (events, state) = (formatted[2 * index], formatted[2 * index + 1])
             var timeline = JSONTextObject()
             timeline.set("events", array: events)
-            timeline.set("limited", .bool(room.limited))
-            timeline.set("prev_batch", .string(TimelineToken.encode(room.previousBatch)))
+            timeline.set("limited", bool: room.limited)
+            timeline.set("prev_batch", string: TimelineToken.encode(room.previousBatch))
             var entry = JSONTextObject()
             entry.set("timeline", object: timeline)
             entry.set("state", object: Self.events(state))
             entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
             entry.set("ephemeral", object: Self.events(Self.ephemeralEvents(of: room)))
             if let unread = room.unread {
-                entry.set("unread_notifications", .object([
-                    "notification_count": .integer(Int64(unread.notifications)),
-                    "highlight_count": .integer(Int64(unread.highlights)),
-                ]))
+                var counts = JSONTextObject()
+                counts.set("notification_count", integer: unread.notifications)
+                counts.set("highlight_count", integer: unread.highlights)
+                entry.set("unread_notifications", object: counts)
             }
-            entry.set("summary", .object(room.summary.map(Self.summary) ?? [:]))
+            entry.set("summary", object: room.summary.map(Self.summary) ?? JSONTextObject())
             section.set(room.roomID, object: entry)
         }
         return section
     }
 
     /// A joined room's `summary`: heroes and member counts.
-    private static func summary(_ summary: RoomMemberSummary) -> JSONObject {
-        [
-            "m.heroes": .array(summary.heroes.map(JSONValue.string)),
-            "m.joined_member_count": .integer(Int64(summary.joinedCount)),
-            "m.invited_member_count": .integer(Int64(summary.invitedCount)),
-        ]
+    private static func summary(_ summary: RoomMemberSummary) -> JSONTextObject {
+        var object = JSONTextObject()
+        object.set("m.heroes", strings: summary.heroes)
+        object.set("m.joined_member_count", integer: summary.joinedCount)
+        object.set("m.invited_member_count", integer: summary.invitedCount)
+        return object
     }
 
     /// `{"events": [...]}` around JSON texts.
@@ -151,7 +154,7 @@ public struct SyncRoutes: Sendable {
     /// An account data event: its type and its content as stored.
     private static func accountDataEvent(_ change: AccountDataChange) -> String {
         var event = JSONTextObject()
-        event.set("type", .string(change.type))
+        event.set("type", string: change.type)
         event.set("content", text: change.content)
         return event.text
     }

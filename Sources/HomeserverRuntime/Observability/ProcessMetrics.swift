@@ -45,11 +45,29 @@ struct ProcessMetrics: Sendable {
                 startTime.set(bootTime + startTicks / ticksPerSecond)
             }
         }
-        if let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            openFileDescriptors.set(Double(descriptors.count))
-        }
+        if let descriptors = Self.openDescriptorCount() { openFileDescriptors.set(Double(descriptors)) }
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { maxFileDescriptors.set(Double(limit.rlim_cur)) }
+    }
+
+    /// The entries of `/proc/self/fd`, without the one that reading it opens.
+    static func openDescriptorCount() -> Int? {
+        entryCount(ofDirectory: "/proc/self/fd").map { $0 - 1 }
+    }
+
+    /// How many entries a directory holds (`.` and `..` aside), counted without making their
+    /// names: a sync worker's `/proc/self/fd` holds one per long-poll, tens of thousands.
+    static func entryCount(ofDirectory path: String) -> Int? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { name in
+                name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
+            }
+            if !isDot { count += 1 }
+        }
+        return count
     }
 
     /// The space-separated fields of `/proc/self/stat` after the parenthesised command name.

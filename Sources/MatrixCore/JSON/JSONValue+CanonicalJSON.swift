@@ -25,11 +25,16 @@ extension JSONValue {
         return encoder.output
     }
 
-    /// The JSON text of the string value `string`, as ``jsonString()`` writes `.string(string)`,
-    /// without building a value (identifiers in responses rarely need escaping).
-    public static func jsonText(ofString string: String) -> String {
-        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        return needsEscaping ? JSONValue.string(string).jsonString() : "\"" + string + "\""
+    /// Appends the JSON text of the string value `string` to `text`, as ``jsonString()`` writes
+    /// `.string(string)`, without building a value or an intermediate string (identifiers in
+    /// responses rarely need escaping).
+    public static func appendJSONText(ofString string: String, to text: inout String) {
+        guard !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return text.append(JSONValue.string(string).jsonString())
+        }
+        text.append("\"")
+        text.append(string)
+        text.append("\"")
     }
 
     /// Compact JSON text for responses: lenient canonical JSON, with NaN and infinities as `null`.

@@ -141,6 +141,38 @@ struct SyncRoutesTests {
         }
     }
 
+    @Test("long-polls woken by one message share its timeline; only the sending device sees its transaction ID",
+          .timeLimit(.minutes(2)))
+    func sharedTimelineKeepsTransactionIDs() async throws {
+        try await ClientAPITestServer(servesSync: true).run { api in
+            let alice = try await api.register("alice")
+            let bob = try await api.register("bob")
+            let roomID = try await api.createRoom(token: alice, ["preset": "public_chat"])
+            #expect(try await api.call(.post, "/_matrix/client/v3/join/\(escaped(roomID))", token: bob, body: [:]).status == 200)
+            let aliceToken = try #require(try await api.call(.get, Self.sync, token: alice).json["next_batch"]?.stringValue)
+            let bobToken = try #require(try await api.call(.get, Self.sync, token: bob).json["next_batch"]?.stringValue)
+
+            async let alicePoll = api.call(.get, "\(Self.sync)?since=\(aliceToken)&timeout=300000", token: alice)
+            async let bobPoll = api.call(.get, "\(Self.sync)?since=\(bobToken)&timeout=300000", token: bob)
+            try await eventually(within: .seconds(10)) {
+                guard api.syncNotifier.waiting == 2 else { throw LongPollNotWaiting() }
+            }
+            let (_, sent) = try await api.send("together", in: roomID, token: alice, txn: "txn \"shared\"")
+            let messageID = try #require(sent["event_id"]?.stringValue)
+            func message(_ response: JSONValue) -> JSONValue? {
+                response["rooms"]?["join"]?[roomID]?["timeline"]?["events"]?.arrayValue?
+                    .first { $0["event_id"]?.stringValue == messageID }
+            }
+            let (aliceStatus, aliceSync) = try await alicePoll
+            let (bobStatus, bobSync) = try await bobPoll
+            #expect(aliceStatus == 200 && bobStatus == 200)
+            #expect(message(aliceSync)?["unsigned"]?["transaction_id"] == "txn \"shared\"")
+            #expect(message(bobSync)?["unsigned"]?["transaction_id"] == nil)
+            #expect(message(bobSync)?["content"]?["body"] == "together")
+            #expect(message(aliceSync)?["content"] == message(bobSync)?["content"])
+        }
+    }
+
     @Test("an invite carries stripped state; the join brings the room's state; a leave ends the timeline there",
           .timeLimit(.minutes(2)))
     func inviteJoinLeave() async throws {
