@@ -135,7 +135,7 @@ def set_up(args) -> tuple[str, tuple[str, str], list[tuple[str, str]], str]:
     if args.state and os.path.exists(args.state):
         with open(args.state) as file:
             state = json.load(file)
-        if (state["users"], state["server_name"]) == (args.users, args.server_name):
+        if (state.get("users"), state.get("server_name")) == (args.users, args.server_name):
             people = [tuple(person) for person in state["people"]]
             return state["prefix"], people[0], people[1:], state["room"]
     prefix = "idle" + secrets.token_hex(3)
