@@ -40,8 +40,8 @@ public final class SyncNotifier: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var byUser: [String: Set<UInt64>] = [:]
         var byRoom: [String: Set<UInt64>] = [:]
-        /// The deadlines of the waiting tickets; a fired ticket's stays until it passes or the
-        /// heap is rebuilt (``compactDeadlines()``).
+        /// The deadlines of the waiting tickets; a fired ticket's stays until it comes first
+        /// (``takeExpired(at:)``) or the heap is rebuilt (``compactDeadlines()``).
         var deadlines = Heap<Deadline>()
         /// The deadline task: the instant it sleeps until and its generation. A task whose
         /// generation is not the current one has been replaced by one that wakes earlier.
