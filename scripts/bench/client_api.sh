@@ -15,7 +15,9 @@
 #   BENCH_BUILD_FLAGS extra `swift build` flags, e.g. --scratch-path .build-release
 #   MEDIA=1           also run scripts/bench/media.py (upload/download MB/s, thumbnails per second)
 #   IDLE_SYNCS=N      also hold N long-polls on the sync worker and time one message's fan-out to
-#                     all of them (scripts/bench/idle_syncs.py; N=10000 needs `ulimit -n` ≥ 20000)
+#                     all of them (scripts/bench/idle_syncs.py; N=10000 needs `ulimit -n` ≥ 20000),
+#                     IDLE_SYNC_ROUNDS times in a row (default 3: the newly started worker's first
+#                     fan-out, then a running worker's)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -107,7 +109,7 @@ if [ -n "${IDLE_SYNCS:-}" ]; then
     "$PYTHON" scripts/bench/idle_syncs.py --api "http://127.0.0.1:$HTTP_PORT" --sync "http://127.0.0.1:$sync_port" \
         --metrics "http://127.0.0.1:$sync_metrics" --sync-pid "$(cat "$RUN_DIR/pids/sync-1.pid")" \
         --psql "psql -h 127.0.0.1 -p $PG_PORT -U postgres -d trellis_bench" --users "$IDLE_SYNCS" \
-        --json "$OUT/trellis-idle-syncs-$IDLE_SYNCS.json"
+        --rounds "${IDLE_SYNC_ROUNDS:-3}" --json "$OUT/trellis-idle-syncs-$IDLE_SYNCS.json"
 fi
 cleanup
 trap - EXIT

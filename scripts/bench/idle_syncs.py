@@ -19,12 +19,14 @@ time that the sync worker, PostgreSQL and the client processes spend meanwhile s
 fan-out's time goes (they share the machine's cores).
 
 Usage: idle_syncs.py --api URL --sync URL --metrics URL --sync-pid PID --psql "psql args"
-       [--users N] [--processes P] [--json OUT] [--state FILE] [--linger SECONDS]
+       [--users N] [--processes P] [--json OUT] [--state FILE] [--rounds R] [--linger SECONDS]
 
 With --state, the users and the room are kept in FILE (JSON) and reused by the next run that
 names it, so that a change to the sync worker can be measured again within seconds instead of
 joining N users anew (the sync worker may be restarted between runs; a fresh token is read).
-With --linger, the clients keep their connections open that many seconds after the fan-out, so
+With --rounds, the fan-out is measured that many times one after the other, each with its own
+long-polls and message: the first round is a newly started worker's first fan-out, the later
+ones a running worker's. With --linger, the clients keep their connections open that many seconds after the fan-out, so
 that a profiler's window over the fan-out does not take in the connections closing.
 """
 
@@ -230,23 +232,9 @@ def long_polls(metrics_url: str) -> int:
     return 0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--api", required=True, help="client API base URL (nginx)")
-    parser.add_argument("--sync", required=True, help="the sync worker's own base URL")
-    parser.add_argument("--metrics", required=True, help="the sync worker's metrics base URL")
-    parser.add_argument("--sync-pid", type=int, required=True)
-    parser.add_argument("--psql", required=True, help="psql arguments reaching the cluster's database")
-    parser.add_argument("--server-name", default="bench.local")
-    parser.add_argument("--users", type=int, default=10000)
-    parser.add_argument("--processes", type=int, default=4)
-    parser.add_argument("--json")
-    parser.add_argument("--state", help="JSON file keeping the users and room for the next run")
-    parser.add_argument("--linger", type=float, default=0,
-                        help="seconds to keep the connections open after the fan-out (for a profiler's window)")
-    args = parser.parse_args()
-
-    prefix, sender, users, room = set_up(args)
+def fan_out(args, prefix: str, sender: tuple[str, str], users: list[tuple[str, str]], room: str) -> dict:
+    """One round: parks a long-poll per user from a fresh token, sends one message, and measures
+    when each long-poll saw it and what the sync worker, PostgreSQL and the clients spent."""
     since = asyncio.run(current_token(args, sender))
     rss_before = rss_mib(args.sync_pid)
 
@@ -286,9 +274,7 @@ def main() -> None:
     for process in processes:
         process.join(timeout=30)
     latencies = sorted((at - sent_at) * 1000 for at in seen)
-    report = {
-        "long_polls": args.users,
-        "client_processes": args.processes,
+    return {
         "server_rss_before_mib": rss_before,
         "server_rss_during_mib": rss_during,
         "server_rss_after_fanout_mib": rss_mib(args.sync_pid),
@@ -300,6 +286,29 @@ def main() -> None:
         "fanout_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1),
         "fanout_cpu_seconds": {name: round(cpu_after[name] - cpu_before[name], 2) for name in groups},
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api", required=True, help="client API base URL (nginx)")
+    parser.add_argument("--sync", required=True, help="the sync worker's own base URL")
+    parser.add_argument("--metrics", required=True, help="the sync worker's metrics base URL")
+    parser.add_argument("--sync-pid", type=int, required=True)
+    parser.add_argument("--psql", required=True, help="psql arguments reaching the cluster's database")
+    parser.add_argument("--server-name", default="bench.local")
+    parser.add_argument("--users", type=int, default=10000)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--json")
+    parser.add_argument("--state", help="JSON file keeping the users and room for the next run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="fan-outs to measure one after another (the first is a newly started worker's)")
+    parser.add_argument("--linger", type=float, default=0,
+                        help="seconds to keep the connections open after the fan-out (for a profiler's window)")
+    args = parser.parse_args()
+
+    prefix, sender, users, room = set_up(args)
+    rounds = [fan_out(args, prefix, sender, users, room) for _ in range(args.rounds)]
+    report = {"long_polls": args.users, "client_processes": args.processes, "rounds": rounds}
     print(json.dumps(report, indent=2))
     if args.json:
         with open(args.json, "w") as out:
