@@ -1,5 +1,6 @@
 import Foundation
 import HomeserverTesting
+import Synchronization
 
 /// The real worker executables and nginx, started by `scripts/cluster.sh` exactly as `make run`
 /// starts them, against the test PostgreSQL (a database of its own) and Redis.
@@ -113,13 +114,24 @@ struct LocalCluster {
 
     /// A base port where base+1…base+workers (API) and base+1001…base+1000+workers (metrics) are all free now.
     /// The block lies below Linux's ephemeral range (32768 and up), so that the connections and
-    /// port-0 listeners of tests running alongside cannot take a port before the worker binds it.
+    /// port-0 listeners of tests running alongside cannot take a port before the worker binds it,
+    /// and no other cluster of this test process has been given any of its ports: two clusters
+    /// starting at once could otherwise both find the same free ports before either binds them.
     static func freePortBase(workers: Int) throws -> Int {
         for _ in 0..<50 {
             let base = Int.random(in: 10000...30000)
-            let ports = (1...workers).flatMap { [base + $0, base + 1000 + $0] }
-            if ports.allSatisfy(LoopbackPort.isFree) { return base }
+            let ports = Set((1...workers).flatMap { [base + $0, base + 1000 + $0] })
+            guard ports.allSatisfy(LoopbackPort.isFree) else { continue }
+            let claimed = claimedPorts.withLock { claimed in
+                guard claimed.isDisjoint(with: ports) else { return false }
+                claimed.formUnion(ports)
+                return true
+            }
+            if claimed { return base }
         }
         throw CommandError(description: "no free block of ports found")
     }
+
+    /// The ports handed to clusters of this process so far (never reused: a run starts a few dozen clusters).
+    private static let claimedPorts = Mutex<Set<Int>>([])
 }

@@ -105,4 +105,18 @@ struct IdentifierTests {
         #expect(throws: IdentifierError.missingServerName) { try UserID(parsing: "@alice") }
         #expect(throws: IdentifierError.missingSigil("@")) { try UserID(parsing: "alice:example.org") }
     }
+
+    @Test("identifiers split by code points: a combining mark neither hides the sigil nor the separator")
+    func codePoints() throws {
+        // The localpart of a room alias is opaque: a combining mark right after the sigil is part of it.
+        let alias = try RoomAlias(parsing: "#\u{301}a:example.org")
+        #expect(alias.serverName.description == "example.org")
+        // A user ID's historical localpart is printable ASCII only.
+        #expect(throws: IdentifierError.invalidLocalpart) { try UserID(parsing: "@\u{301}alice:example.org") }
+        #expect(throws: IdentifierError.invalidServerName) { try UserID(parsing: "@alice:exa\u{301}mple.org") }
+        #expect(throws: IdentifierError.invalidPort) { try ServerName(parsing: "example.org:\u{301}80") }
+        let server = try ServerName(parsing: "[1234:5678::abcd]:8448")
+        #expect(server.host == "[1234:5678::abcd]" && server.port == 8448)
+        #expect(try UserID(parsing: "@bob:[::1]:80").localpart == "bob")
+    }
 }

@@ -47,22 +47,27 @@ enum IdentifierGrammar {
 
     /// Checks the length limit and sigil, then splits `string` after the sigil at the first `:`.
     /// Returns the localpart and the parsed server name (`nil` when there is no `:`).
+    ///
+    /// The grammar is one of code points, and so is the splitting: by Unicode scalars, which is
+    /// also several times faster than by characters (a send to a large room parses every
+    /// member's user ID).
     static func splitSigiled(
-        _ string: String, sigil: Character
+        _ string: String, sigil: Unicode.Scalar
     ) throws(IdentifierError) -> (localpart: Substring, serverName: ServerName?) {
         guard !string.isEmpty else { throw .empty }
         guard string.utf8.count <= IdentifierGrammar.maximumLength else { throw .tooLong }
-        guard string.first == sigil else { throw .missingSigil(String(sigil)) }
-        let body = string.dropFirst()
-        guard let colon = body.firstIndex(of: ":") else { return (body, nil) }
+        let scalars = string.unicodeScalars
+        guard scalars.first == sigil else { throw .missingSigil(String(sigil)) }
+        let body = scalars.dropFirst()
+        guard let colon = body.firstIndex(of: ":") else { return (Substring(body), nil) }
         let serverName = try ServerName(parsing: String(body[body.index(after: colon)...]))
-        return (body[..<colon], serverName)
+        return (Substring(body[..<colon]), serverName)
     }
 
     /// Parses `sigil localpart:server_name`, where the server name is required and the localpart must be non-empty
     /// and pass `isValidLocalpart`. Returns the server name.
     static func parseServerScoped(
-        _ string: String, sigil: Character, isValidLocalpart: (Substring) -> Bool
+        _ string: String, sigil: Unicode.Scalar, isValidLocalpart: (Substring) -> Bool
     ) throws(IdentifierError) -> ServerName {
         let (localpart, serverName) = try splitSigiled(string, sigil: sigil)
         guard let serverName else { throw .missingServerName }
@@ -74,7 +79,7 @@ enum IdentifierGrammar {
     /// reference hash and no server name (`urlSafeOnly` restricts it to the URL-safe alphabet). Returns the server
     /// name, `nil` for the hash form.
     static func parseOpaqueOrHash(
-        _ string: String, sigil: Character, urlSafeOnly: Bool
+        _ string: String, sigil: Unicode.Scalar, urlSafeOnly: Bool
     ) throws(IdentifierError) -> ServerName? {
         let (opaque, serverName) = try splitSigiled(string, sigil: sigil)
         let valid = serverName == nil ? isBase64(opaque, urlSafeOnly: urlSafeOnly) : isOpaque(opaque)
@@ -85,7 +90,7 @@ enum IdentifierGrammar {
     /// The part of a sigiled identifier between the sigil and the first `:` (everything after the sigil when there
     /// is no `:`).
     static func localpart(of identifier: String) -> Substring {
-        identifier.dropFirst().prefix { $0 != ":" }
+        Substring(identifier.unicodeScalars.dropFirst().prefix { $0 != ":" })
     }
 
     /// Whether every scalar is allowed in an opaque localpart: anything but `:` and NUL.

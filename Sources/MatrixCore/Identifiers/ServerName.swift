@@ -13,36 +13,38 @@ public struct ServerName: MatrixIdentifier {
     public init(parsing string: String) throws(IdentifierError) {
         guard !string.isEmpty else { throw .empty }
         guard string.utf8.count <= IdentifierGrammar.maximumLength else { throw .tooLong }
+        // Split by Unicode scalars: the grammar is one of code points.
+        let scalars = string.unicodeScalars
         let hostEnd: String.Index
-        if string.hasPrefix("[") {
-            guard let close = string.firstIndex(of: "]") else { throw .invalidServerName }
-            let literal = string[string.index(after: string.startIndex)..<close]
-            guard (2...45).contains(literal.utf8.count),
-                  literal.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." })
+        if scalars.first == "[" {
+            guard let close = scalars.firstIndex(of: "]") else { throw .invalidServerName }
+            let literal = scalars[scalars.index(after: scalars.startIndex)..<close]
+            guard (2...45).contains(literal.count),
+                  literal.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." })
             else { throw .invalidServerName }
-            hostEnd = string.index(after: close)
+            hostEnd = scalars.index(after: close)
         } else {
-            hostEnd = string.firstIndex(of: ":") ?? string.endIndex
-            let name = string[..<hostEnd]
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ Self.isDNSCharacter($0) }) else {
-                throw .invalidServerName
-            }
+            hostEnd = scalars.firstIndex(of: ":") ?? scalars.endIndex
+            let name = scalars[..<hostEnd]
+            guard !name.isEmpty, name.allSatisfy(Self.isDNSCharacter) else { throw .invalidServerName }
         }
-        if hostEnd == string.endIndex {
+        if hostEnd == scalars.endIndex {
             port = nil
         } else {
-            guard string[hostEnd] == ":" else { throw .invalidServerName }
-            let digits = string[string.index(after: hostEnd)...]
-            guard (1...5).contains(digits.count), digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                  let value = UInt16(digits)
+            guard scalars[hostEnd] == ":" else { throw .invalidServerName }
+            let digits = scalars[scalars.index(after: hostEnd)...]
+            guard (1...5).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }),
+                  let value = UInt16(String(digits))
             else { throw .invalidPort }
             port = value
         }
-        host = string[..<hostEnd]
+        host = Substring(scalars[..<hostEnd])
         description = string
     }
 
+    /// An ASCII letter or digit, `-` or `.`.
     private static func isDNSCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == ".")
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+            || scalar == "-" || scalar == "."
     }
 }
