@@ -97,6 +97,8 @@ struct PushRuleEvaluatorTests {
         #expect(PushRuleEvaluator.glob("m.*", matches: "m.room.message"))
         #expect(PushRuleEvaluator.glob("m.room.?essage", matches: "m.room.message"))
         #expect(!PushRuleEvaluator.glob("m.room", matches: "m.room.message"))
+        #expect(PushRuleEvaluator.glob("m.room.message", matches: "m.room.message"))
+        #expect(!PushRuleEvaluator.glob("@bob:x", matches: "@bob:y"))
         #expect(PushRuleEvaluator.glob("*", matches: ""))
         #expect(PushRuleEvaluator.containsWord(matching: "b*b", in: "hey bob!"))
         #expect(!PushRuleEvaluator.containsWord(matching: "b*b", in: "hey bobcat"))

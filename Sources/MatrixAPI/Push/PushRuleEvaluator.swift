@@ -1,5 +1,6 @@
 import Foundation
 import MatrixCore
+import Synchronization
 
 /// What a user's push rules decided for an event: whether it counts as a notification, and
 /// whether it is highlighted (a mention).
@@ -44,6 +45,9 @@ public struct PushRuleEvaluator: Sendable {
     private let body: String?
     /// Whether the event has `m.mentions`, which turns the legacy mention rules off.
     private let hasMentions: Bool
+    /// The event's values by key path, as rules have read them: every member's rules read the
+    /// same few keys, and a path is split only once per event.
+    private let lookups = KeyPathLookups()
 
     public init(event: JSONObject, context: PushRoomContext) {
         self.event = event
@@ -154,12 +158,14 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The event's value at a dotted path; `\.` is a literal dot and `\\` a backslash.
     private func value(at path: String) -> JSONValue? {
-        var value: JSONValue = .object(event)
-        for component in Self.components(of: path) {
-            guard let next = value.objectValue?[component] else { return nil }
-            value = next
+        lookups.value(at: path) {
+            var value: JSONValue = .object(event)
+            for component in Self.components(of: path) {
+                guard let next = value.objectValue?[component] else { return nil }
+                value = next
+            }
+            return value
         }
-        return value
     }
 
     /// The keys of a dotted path; most paths have no escapes and are split without decoding them.
@@ -204,6 +210,8 @@ public struct PushRuleEvaluator: Sendable {
 
     /// Whether the glob `pattern` (`*` any run, `?` one character) matches all of `text`.
     static func glob(_ pattern: String, matches text: String) -> Bool {
+        // Most patterns (event types, membership values, user IDs) are plain text.
+        guard pattern.contains(where: { $0 == "*" || $0 == "?" }) else { return pattern == text }
         let pattern = Array(pattern), text = Array(text)
         var (p, t) = (0, 0)
         var star: (pattern: Int, text: Int)?
@@ -261,5 +269,17 @@ public struct PushRuleEvaluator: Sendable {
 
     private static func isWordCharacter(_ character: Character) -> Bool {
         character.isLetter || character.isNumber || character == "_"
+    }
+}
+
+/// The values an event holds at key paths, looked up once each (``PushRuleEvaluator``).
+private final class KeyPathLookups: Sendable {
+    private let values = Mutex<[String: JSONValue?]>([:])
+
+    func value(at path: String, lookUp: () -> JSONValue?) -> JSONValue? {
+        if let known = values.withLock({ $0[path] }) { return known }
+        let value = lookUp()
+        values.withLock { $0[path] = value }
+        return value
     }
 }
