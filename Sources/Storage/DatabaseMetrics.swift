@@ -1,3 +1,4 @@
+import MatrixCore
 import Metrics
 import Synchronization
 
@@ -15,7 +16,7 @@ final class DatabaseMetrics: Sendable {
     private let count = Mutex<Int>(0)
     /// One histogram per statement label, made on first use: the labels are a fixed set, and
     /// making a handle per query would look the series up in the registry every time.
-    private let durations = Mutex<[String: Metrics.Timer]>([:])
+    private let durations = Memo<String, Metrics.Timer>()
 
     init(maxConnections: Int) {
         Gauge(label: "trellis_db_pool_connections_max").record(maxConnections)
@@ -33,12 +34,9 @@ final class DatabaseMetrics: Sendable {
     }
 
     private func duration(of label: String) -> Metrics.Timer {
-        durations.withLock { durations in
-            if let timer = durations[label] { return timer }
-            let timer = Metrics.Timer(label: "trellis_db_query_duration_seconds", dimensions: [("query", label)],
-                                      preferredDisplayUnit: .seconds)
-            durations[label] = timer
-            return timer
+        durations.value(for: label) {
+            Metrics.Timer(label: "trellis_db_query_duration_seconds", dimensions: [("query", label)],
+                          preferredDisplayUnit: .seconds)
         }
     }
 

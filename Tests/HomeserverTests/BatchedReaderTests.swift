@@ -44,6 +44,23 @@ struct BatchedReaderTests {
         func failNextRead() { failNext = true }
     }
 
+    /// Asks `reader` for each of `keys` in turn while `recorder` holds its first read, each caller
+    /// waiting before the next asks, then opens the gate; each caller's key and value.
+    static func values(
+        of keys: [Int], from reader: BatchedReader<Int, String>, opening recorder: Recorder
+    ) async throws -> [(Int, String)] {
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for (index, key) in keys.enumerated() {
+                group.addTask { (key, try await reader.value(for: key)) }
+                while reader.waitingCallers <= index { await Task.yield() }
+            }
+            await recorder.open()
+            var values: [(Int, String)] = []
+            for try await value in group { values.append(value) }
+            return values
+        }
+    }
+
     @Test("keys asked while a read runs are read together by the next read, each caller gets its key's value")
     func batchesWhileReading() async throws {
         let recorder = Recorder()
@@ -52,15 +69,8 @@ struct BatchedReaderTests {
         }
         async let first = reader.value(for: 0)
         while await recorder.batches.isEmpty { await Task.yield() }
-        let values = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            // 1…50, each asked twice: fifty distinct keys.
-            for key in Array(1...50) + Array(1...50) { group.addTask { (key, try await reader.value(for: key)) } }
-            while reader.waitingKeys < 50 { await Task.yield() }
-            await recorder.open()
-            var values: [(Int, String)] = []
-            for try await value in group { values.append(value) }
-            return values
-        }
+        // 1…50, each asked twice: fifty distinct keys.
+        let values = try await Self.values(of: Array(1...50) + Array(1...50), from: reader, opening: recorder)
         #expect(try await first == "v0")
         #expect(values.count == 100)
         for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
@@ -76,17 +86,8 @@ struct BatchedReaderTests {
         }
         async let first = reader.value(for: 0)
         while await recorder.batches.isEmpty { await Task.yield() }
-        let values = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            // Keys 1…20 asked in order, then all of them again: forty callers, twenty keys.
-            for (index, key) in (Array(1...20) + Array(1...20)).enumerated() {
-                group.addTask { (key, try await reader.value(for: key)) }
-                while reader.waitingCallers <= index { await Task.yield() }
-            }
-            await recorder.open()
-            var values: [(Int, String)] = []
-            for try await value in group { values.append(value) }
-            return values
-        }
+        // Keys 1…20 asked in order, then all of them again: forty callers, twenty keys.
+        let values = try await Self.values(of: Array(1...20) + Array(1...20), from: reader, opening: recorder)
         #expect(try await first == "v0")
         #expect(values.count == 40)
         for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }

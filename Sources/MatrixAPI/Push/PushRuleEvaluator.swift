@@ -1,6 +1,5 @@
 import Foundation
 import MatrixCore
-import Synchronization
 
 /// What a user's push rules decided for an event: whether it counts as a notification, and
 /// whether it is highlighted (a mention).
@@ -47,7 +46,7 @@ public struct PushRuleEvaluator: Sendable {
     private let hasMentions: Bool
     /// The event's values by key path, as rules have read them: every member's rules read the
     /// same few keys, and a path is split only once per event.
-    private let lookups = KeyPathLookups()
+    private let lookups = Memo<String, JSONValue?>()
 
     public init(event: JSONObject, context: PushRoomContext) {
         self.event = event
@@ -158,7 +157,7 @@ public struct PushRuleEvaluator: Sendable {
 
     /// The event's value at a dotted path; `\.` is a literal dot and `\\` a backslash.
     private func value(at path: String) -> JSONValue? {
-        lookups.value(at: path) {
+        lookups.value(for: path) {
             var value: JSONValue = .object(event)
             for component in Self.components(of: path) {
                 guard let next = value.objectValue?[component] else { return nil }
@@ -272,14 +271,3 @@ public struct PushRuleEvaluator: Sendable {
     }
 }
 
-/// The values an event holds at key paths, looked up once each (``PushRuleEvaluator``).
-private final class KeyPathLookups: Sendable {
-    private let values = Mutex<[String: JSONValue?]>([:])
-
-    func value(at path: String, lookUp: () -> JSONValue?) -> JSONValue? {
-        if let known = values.withLock({ $0[path] }) { return known }
-        let value = lookUp()
-        values.withLock { $0[path] = value }
-        return value
-    }
-}
