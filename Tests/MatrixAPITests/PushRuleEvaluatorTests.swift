@@ -105,4 +105,17 @@ struct PushRuleEvaluatorTests {
         #expect(PushRuleEvaluator.containsWord("@room", in: "ping @room now"))
         #expect(!PushRuleEvaluator.containsWord("@room", in: "ping x@roomy now"))
     }
+
+    @Test("whole words are found alike in ASCII text, compared by bytes, and in any other text")
+    func wordsInASCIIAndOtherText() {
+        let cases: [(word: String, text: String, found: Bool)] = [
+            ("bob", "hey bob!", true), ("bob", "bob", true), ("bob", "bob, hi", true), ("bob", "hi bob", true),
+            ("bob", "bobcat", false), ("bob", "hi_bob", false), ("bob", "2bob", false), ("bob", "bo", false),
+            ("bob", "bobby or bob", true), ("", "anything", false), ("b.b", "say b.b now", true),
+            ("bob", "héllo bob", true), ("bob", "héllo bobé", false), ("émile", "hi émile!", true),
+        ]
+        for (word, text, found) in cases {
+            #expect(PushRuleEvaluator.containsWord(word, in: text) == found, "\(word) in \(text)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// Reads many keys in one round trip: the keys that callers ask for while reads are running are
@@ -21,37 +22,32 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     let maximumConcurrentReads: Int
     private let state = Mutex(State())
 
-    /// A caller waiting for the value of its key.
-    private struct Caller {
-        let key: Key
-        let continuation: UnsafeContinuation<Value, any Error>
-    }
+    /// A caller's wait for the value of its key.
+    private typealias Caller = UnsafeContinuation<Value, any Error>
 
-    /// The callers waiting for a read, in the order they asked, and the reads running.
+    /// The keys waiting for a read, in the order they were first asked for, the callers of each,
+    /// and the reads running. A caller is queued and taken in constant time, so that a burst of
+    /// thousands does not cost a scan of every waiting caller per batch.
     private struct State {
-        var waiting: [Caller] = []
+        var keys = Deque<Key>()
+        var callers: [Key: [Caller]] = [:]
         var readsRunning = 0
 
-        /// Takes up to `limit` of the longest-waiting keys and all their callers; the other
-        /// callers keep their order.
-        mutating func takeBatch(limit: Int) -> (keys: [Key], callers: [Caller]) {
-            var keys: [Key] = []
-            var chosen = Set<Key>()
-            var callers: [Caller] = []
-            var left: [Caller] = []
-            for caller in waiting {
-                if chosen.contains(caller.key) {
-                    callers.append(caller)
-                } else if keys.count < limit {
-                    chosen.insert(caller.key)
-                    keys.append(caller.key)
-                    callers.append(caller)
-                } else {
-                    left.append(caller)
-                }
+        mutating func add(_ caller: Caller, for key: Key) {
+            if callers[key]?.append(caller) == nil {
+                callers[key] = [caller]
+                keys.append(key)
             }
-            waiting = left
-            return (keys, callers)
+        }
+
+        /// Takes up to `limit` of the longest-waiting keys with all their callers.
+        mutating func takeBatch(limit: Int) -> [(key: Key, callers: [Caller])] {
+            var batch: [(key: Key, callers: [Caller])] = []
+            batch.reserveCapacity(min(limit, keys.count))
+            while batch.count < limit, let key = keys.popFirst() {
+                batch.append((key, callers.removeValue(forKey: key) ?? []))
+            }
+            return batch
         }
     }
 
@@ -67,16 +63,16 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// How many distinct keys wait for a read.
-    var waitingKeys: Int { state.withLock { Set($0.waiting.map(\.key)).count } }
+    var waitingKeys: Int { state.withLock { $0.keys.count } }
 
     /// How many callers wait for a read.
-    var waitingCallers: Int { state.withLock { $0.waiting.count } }
+    var waitingCallers: Int { state.withLock { $0.callers.values.reduce(0) { $0 + $1.count } } }
 
     /// The value of `key`, from the next read that takes it.
     func value(for key: Key) async throws -> Value {
         try await withUnsafeThrowingContinuation { continuation in
             let startsReading = state.withLock { state in
-                state.waiting.append(Caller(key: key, continuation: continuation))
+                state.add(continuation, for: key)
                 guard state.readsRunning < maximumConcurrentReads else { return false }
                 state.readsRunning += 1
                 return true
@@ -89,18 +85,21 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private func readWhileWaiting() async {
         while let batch = nextBatch() {
             do {
-                let values = try await read(batch.keys)
-                for caller in batch.callers { caller.continuation.resume(returning: values[caller.key] ?? absent) }
+                let values = try await read(batch.map(\.key))
+                for (key, callers) in batch {
+                    let value = values[key] ?? absent
+                    for caller in callers { caller.resume(returning: value) }
+                }
             } catch {
-                for caller in batch.callers { caller.continuation.resume(throwing: error) }
+                for caller in batch.flatMap(\.callers) { caller.resume(throwing: error) }
             }
         }
     }
 
     /// The next batch to read, or `nil` (and one reader fewer) when no key waits.
-    private func nextBatch() -> (keys: [Key], callers: [Caller])? {
+    private func nextBatch() -> [(key: Key, callers: [Caller])]? {
         state.withLock { state in
-            guard !state.waiting.isEmpty else {
+            guard !state.keys.isEmpty else {
                 state.readsRunning -= 1
                 return nil
             }

@@ -248,6 +248,9 @@ public struct PushRuleEvaluator: Sendable {
 
     /// Whether `word` occurs in `text` with no word character on either side.
     static func containsWord(_ word: String, in text: String) -> Bool {
+        // A room's every member has their user name looked for in each message: plain ASCII, as
+        // most are, is compared byte by byte, where characters and bytes are the same.
+        if let found = containsASCIIWord(word, in: text) { return found }
         var searchStart = text.startIndex
         while let range = text.range(of: word, range: searchStart..<text.endIndex) {
             let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
@@ -256,6 +259,28 @@ public struct PushRuleEvaluator: Sendable {
             searchStart = text.index(after: range.lowerBound)
         }
         return false
+    }
+
+    /// ``containsWord(_:in:)`` when both strings are ASCII (`nil` otherwise).
+    private static func containsASCIIWord(_ word: String, in text: String) -> Bool? {
+        var word = word, text = text
+        return word.withUTF8 { word in
+            text.withUTF8 { text -> Bool? in
+                guard word.allSatisfy({ $0 < 0x80 }), text.allSatisfy({ $0 < 0x80 }) else { return nil }
+                guard !word.isEmpty, word.count <= text.count else { return false }
+                func isWordByte(_ byte: UInt8) -> Bool {
+                    (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+                }
+                for start in 0...(text.count - word.count) where text[start] == word[0] {
+                    let end = start + word.count
+                    guard (1..<word.count).allSatisfy({ text[start + $0] == word[$0] }) else { continue }
+                    if (start == 0 || !isWordByte(text[start - 1])) && (end == text.count || !isWordByte(text[end])) {
+                        return true
+                    }
+                }
+                return false
+            }
+        }
     }
 
     private static func isBoundary(_ characters: [Character], before index: Int) -> Bool {
