@@ -210,7 +210,7 @@ public struct PushRuleEvaluator: Sendable {
     /// Whether the glob `pattern` (`*` any run, `?` one character) matches all of `text`.
     static func glob(_ pattern: String, matches text: String) -> Bool {
         // Most patterns (event types, membership values, user IDs) are plain text.
-        guard pattern.contains(where: { $0 == "*" || $0 == "?" }) else { return pattern == text }
+        guard hasWildcard(pattern) else { return pattern == text }
         let pattern = Array(pattern), text = Array(text)
         var (p, t) = (0, 0)
         var star: (pattern: Int, text: Int)?
@@ -233,9 +233,15 @@ public struct PushRuleEvaluator: Sendable {
         return p == pattern.count
     }
 
+    /// Whether the glob `pattern` has a `*` or `?`, looked for in its bytes (neither is part of
+    /// any other character's UTF-8), as every member's rules ask it of the same few patterns.
+    private static func hasWildcard(_ pattern: String) -> Bool {
+        pattern.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }
+    }
+
     /// Whether `text` holds a run of whole words that the glob `pattern` matches.
     static func containsWord(matching pattern: String, in text: String) -> Bool {
-        guard pattern.contains(where: { $0 == "*" || $0 == "?" }) else { return containsWord(pattern, in: text) }
+        guard hasWildcard(pattern) else { return containsWord(pattern, in: text) }
         let characters = Array(text)
         for start in characters.indices where isBoundary(characters, before: start) {
             for end in (start + 1)...characters.count where isBoundary(characters, after: end - 1)

@@ -22,7 +22,11 @@ extension PushRuleset {
          (.content, containsUserName(userID))]
     }
 
-    // The other rules are the same for every user, and built once.
+    // The other rules are the same for every user, and built once, as are the actions of the
+    // rules that name the user (built for each member of a room an event notifies).
+
+    private static let notifyWithSound: [PushAction] = [.notify, .sound("default")]
+    private static let highlightWithSound: [PushAction] = [.notify, .sound("default"), .highlight]
 
     private static func inviteForMe(_ userID: UserID) -> PushRule {
         PushRule(
@@ -32,7 +36,7 @@ extension PushRuleset {
                 .eventMatch(key: "content.membership", pattern: "invite"),
                 .eventMatch(key: "state_key", pattern: userID.description),
             ],
-            actions: [.notify, .sound("default")]
+            actions: notifyWithSound
         )
     }
 
@@ -40,18 +44,18 @@ extension PushRuleset {
         PushRule(
             ruleID: ".m.rule.is_user_mention", isDefault: true,
             conditions: [.eventPropertyContains(key: #"content.m\.mentions.user_ids"#, value: .string(userID.description))],
-            actions: [.notify, .sound("default"), .highlight]
+            actions: highlightWithSound
         )
     }
 
     private static func containsUserName(_ userID: UserID) -> PushRule {
         PushRule(ruleID: ".m.rule.contains_user_name", isDefault: true, pattern: String(userID.localpart),
-                 actions: [.notify, .sound("default"), .highlight])
+                 actions: highlightWithSound)
     }
 
     private static let containsDisplayName = PushRule(
         ruleID: ".m.rule.contains_display_name", isDefault: true, conditions: [.containsDisplayName],
-        actions: [.notify, .sound("default"), .highlight]
+        actions: highlightWithSound
     )
 
     private static let overrideHead: [PushRule] = [
