@@ -106,16 +106,41 @@ struct PushRuleEvaluatorTests {
         #expect(!PushRuleEvaluator.containsWord("@room", in: "ping x@roomy now"))
     }
 
-    @Test("whole words are found alike in ASCII text, compared by bytes, and in any other text")
+    @Test("whole words are found in ASCII and other text; names with line breaks or NUL do not trap")
     func wordsInASCIIAndOtherText() {
         let cases: [(word: String, text: String, found: Bool)] = [
             ("bob", "hey bob!", true), ("bob", "bob", true), ("bob", "bob, hi", true), ("bob", "hi bob", true),
             ("bob", "bobcat", false), ("bob", "hi_bob", false), ("bob", "2bob", false), ("bob", "bo", false),
             ("bob", "bobby or bob", true), ("", "anything", false), ("b.b", "say b.b now", true),
             ("bob", "héllo bob", true), ("bob", "héllo bobé", false), ("émile", "hi émile!", true),
+            // `\r\n` is one character: a word cannot start or end inside it.
+            ("\nb", "a\r\nb", false), ("\n", "\r\ncafé", false), ("bob\0", "café bob", false),
+            ("bob\0", "café bob\0!", true),
         ]
         for (word, text, found) in cases {
-            #expect(PushRuleEvaluator.containsWord(word, in: text) == found, "\(word) in \(text)")
+            #expect(PushRuleEvaluator.containsWord(word, in: text) == found, "\(word.debugDescription) in \(text.debugDescription)")
         }
+    }
+
+    @Test("by bytes, ASCII words are found exactly where they are found by characters")
+    func asciiWordsByBytesAndByCharacters() {
+        let alphabet = ["a", "b", " ", "_", "1", "\r", "\n"]
+        func strings(upTo length: Int) -> [String] {
+            (1...length).reduce(into: [""]) { all, _ in all += all.flatMap { prefix in alphabet.map { prefix + $0 } } }
+        }
+        let texts = Set(strings(upTo: 4)), words = Set(strings(upTo: 2))
+        var comparedByBytes = 0
+        for text in texts {
+            for word in words {
+                let byCharacters = PushRuleEvaluator.containsWord(
+                    Array(word), in: Array(text), isWordElement: PushRuleEvaluator.isWordCharacter
+                )
+                guard let byBytes = PushRuleEvaluator.containsASCIIWord(word, in: text) else { continue }
+                comparedByBytes += 1
+                #expect(byBytes == byCharacters, "\(word.debugDescription) in \(text.debugDescription)")
+            }
+        }
+        // Texts with `\r` are left to the characters; all the others are compared by bytes.
+        #expect(comparedByBytes == texts.filter { !$0.utf8.contains(UInt8(ascii: "\r")) }.count * words.count)
     }
 }

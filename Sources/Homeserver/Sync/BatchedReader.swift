@@ -26,8 +26,8 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private typealias Caller = UnsafeContinuation<Value, any Error>
 
     /// The keys waiting for a read, in the order they were first asked for, the callers of each,
-    /// and the reads running. A caller is queued and taken in constant time, so that a burst of
-    /// thousands does not cost a scan of every waiting caller per batch.
+    /// and the reads running. A caller is queued and taken in amortized constant time, so that a burst
+    /// of thousands does not cost a scan of every waiting caller per batch.
     private struct State {
         var keys = Deque<Key>()
         var callers: [Key: [Caller]] = [:]
@@ -45,6 +45,7 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             var batch: [(key: Key, callers: [Caller])] = []
             batch.reserveCapacity(min(limit, keys.count))
             while batch.count < limit, let key = keys.popFirst() {
+                // Every queued key has callers: `add` queues a key with its first one.
                 batch.append((key, callers.removeValue(forKey: key) ?? []))
             }
             return batch
@@ -65,7 +66,7 @@ final class BatchedReader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// How many distinct keys wait for a read.
     var waitingKeys: Int { state.withLock { $0.keys.count } }
 
-    /// How many callers wait for a read.
+    /// How many callers wait for a read (counted key by key: for tests).
     var waitingCallers: Int { state.withLock { $0.callers.values.reduce(0) { $0 + $1.count } } }
 
     /// The value of `key`, from the next read that takes it.

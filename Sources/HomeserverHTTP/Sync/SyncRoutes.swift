@@ -91,7 +91,7 @@ public struct SyncRoutes: Sendable {
     /// The `invite` or `knock` section: each room's stripped state under `key`.
     private func strippedSection(_ rooms: [StrippedRoom], key: String) async throws -> JSONTextObject {
         var section = JSONTextObject()
-        // Most responses have no invites or knocks: no formatting call (and its frame) for them.
+        // Most responses have no invites or knocks: no formatting call (and its async frame) for them.
         guard !rooms.isEmpty else { return section }
         let states = try await formatter.objects(grouped: rooms.map(\.strippedState), for: nil)
         for (room, state) in zip(rooms, states) {
@@ -110,6 +110,7 @@ public struct SyncRoutes: Sendable {
     /// The `join` or `leave` section: each room's timeline, state, account data and receipts.
     private func section(_ rooms: [SyncedRoom], for requester: Requester) async throws -> JSONTextObject {
         var section = JSONTextObject()
+        // Nor, mostly, left rooms.
         guard !rooms.isEmpty else { return section }
         let formatted = try await formatter.texts(
             grouped: rooms.flatMap { [$0.timeline, $0.state] }, formatted: rooms.flatMap { [$0.formattedTimeline, nil] },

@@ -1,4 +1,3 @@
-import Foundation
 import MatrixCore
 
 /// What a user's push rules decided for an event: whether it counts as a notification, and
@@ -233,10 +232,12 @@ public struct PushRuleEvaluator: Sendable {
         return p == pattern.count
     }
 
-    /// Whether the glob `pattern` has a `*` or `?`, looked for in its bytes (neither is part of
-    /// any other character's UTF-8), as every member's rules ask it of the same few patterns.
+    /// Whether the glob `pattern` has a `*` or `?` character. Every member's rules ask it of the
+    /// same few patterns, most of which have neither byte, and only those that do are read as
+    /// characters (a `*` byte can be part of a larger character, such as the keycap *️⃣).
     private static func hasWildcard(_ pattern: String) -> Bool {
         pattern.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }
+            && pattern.contains { $0 == "*" || $0 == "?" }
     }
 
     /// Whether `text` holds a run of whole words that the glob `pattern` matches.
@@ -254,38 +255,47 @@ public struct PushRuleEvaluator: Sendable {
 
     /// Whether `word` occurs in `text` with no word character on either side.
     static func containsWord(_ word: String, in text: String) -> Bool {
-        // A room's every member has their user name looked for in each message: plain ASCII, as
-        // most are, is compared byte by byte, where characters and bytes are the same.
-        if let found = containsASCIIWord(word, in: text) { return found }
-        var searchStart = text.startIndex
-        while let range = text.range(of: word, range: searchStart..<text.endIndex) {
-            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
-            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
-            if !(before.map(isWordCharacter) ?? false) && !(after.map(isWordCharacter) ?? false) { return true }
-            searchStart = text.index(after: range.lowerBound)
+        containsASCIIWord(word, in: text) ?? containsWord(Array(word), in: Array(text), isWordElement: isWordCharacter)
+    }
+
+    /// ``containsWord(_:in:)`` by bytes, when that is the same as by characters: both strings are
+    /// ASCII and the text has no `\r` (`\r\n` is one character); `nil` otherwise. A room's every
+    /// member has their user name looked for in each message, and most names and messages are.
+    static func containsASCIIWord(_ word: String, in text: String) -> Bool? {
+        var word = word, text = text
+        return word.withUTF8 { word in
+            text.withUTF8 { text -> Bool? in
+                guard word.allSatisfy({ $0 < 0x80 }), text.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) else {
+                    return nil
+                }
+                return containsWord(word, in: text, isWordElement: isWordByte)
+            }
+        }
+    }
+
+    /// Whether `word` occurs in `text`, elements compared one by one, with no word element on
+    /// either side. An empty word occurs nowhere.
+    static func containsWord<Elements: RandomAccessCollection<Element>, Element: Equatable>(
+        _ word: Elements, in text: Elements, isWordElement: (Element) -> Bool
+    ) -> Bool where Elements.Index == Int {
+        guard !word.isEmpty, word.count <= text.count else { return false }
+        for offset in 0...(text.count - word.count) {
+            let start = text.startIndex + offset, end = start + word.count
+            guard text[start..<end].elementsEqual(word) else { continue }
+            if (start == text.startIndex || !isWordElement(text[start - 1]))
+                && (end == text.endIndex || !isWordElement(text[end])) {
+                return true
+            }
         }
         return false
     }
 
-    /// ``containsWord(_:in:)`` when both strings are ASCII (`nil` otherwise).
-    private static func containsASCIIWord(_ word: String, in text: String) -> Bool? {
-        var word = word, text = text
-        return word.withUTF8 { word in
-            text.withUTF8 { text -> Bool? in
-                guard word.allSatisfy({ $0 < 0x80 }), text.allSatisfy({ $0 < 0x80 }) else { return nil }
-                guard !word.isEmpty, word.count <= text.count else { return false }
-                func isWordByte(_ byte: UInt8) -> Bool {
-                    (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
-                }
-                for start in 0...(text.count - word.count) where text[start] == word[0] {
-                    let end = start + word.count
-                    guard (1..<word.count).allSatisfy({ text[start + $0] == word[$0] }) else { continue }
-                    if (start == 0 || !isWordByte(text[start - 1])) && (end == text.count || !isWordByte(text[end])) {
-                        return true
-                    }
-                }
-                return false
-            }
+    /// ``isWordCharacter(_:)`` of an ASCII byte: a letter, a digit or `_`.
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "_"): true
+        default: false
         }
     }
 
@@ -297,7 +307,7 @@ public struct PushRuleEvaluator: Sendable {
         index == characters.count - 1 || !isWordCharacter(characters[index + 1]) || !isWordCharacter(characters[index])
     }
 
-    private static func isWordCharacter(_ character: Character) -> Bool {
+    static func isWordCharacter(_ character: Character) -> Bool {
         character.isLetter || character.isNumber || character == "_"
     }
 }
