@@ -228,10 +228,12 @@ if let path = options.export {
     write(exportJSON(problem, resolved: resolution.state).jsonString(), to: path)
     print("  exported to:            \(path)")
 }
-let push = PushRulesBenchmark(members: options.members).run(runs: options.runs)
-print("""
-    push rules of one message for \(options.members) members (best of \(options.runs)):
-      predefined rules decided together: \(format(push.together)) ms
-      each member's rules alone:         \(format(push.alone)) ms  (same decisions: \(push.agree))
-    """)
-if !push.agree { exit(1) }
+for (label, body) in [("ASCII", PushRulesBenchmark.asciiBody), ("non-ASCII", PushRulesBenchmark.otherBody)] {
+    let push = PushRulesBenchmark(members: options.members, body: body).run(runs: options.runs)
+    print("""
+        push rules of one message (\(label) body) for \(options.members) members (best of \(options.runs)):
+          predefined rules decided together: \(format(push.together)) ms
+          each member's rules alone:         \(format(push.alone)) ms  (same decisions: \(push.agree))
+        """)
+    if !push.agree { exit(1) }
+}

@@ -40,7 +40,7 @@ public struct PushRoomContext: Sendable {
 public struct PushRuleEvaluator: Sendable {
     let event: JSONObject
     let context: PushRoomContext
-    private let body: String?
+    private let body: SearchedText?
     /// Whether the event has `m.mentions`, which turns the legacy mention rules off.
     private let hasMentions: Bool
     /// The event's values by key path, as rules have read them: every member's rules read the
@@ -50,7 +50,7 @@ public struct PushRuleEvaluator: Sendable {
     public init(event: JSONObject, context: PushRoomContext) {
         self.event = event
         self.context = context
-        body = event["content"]?["body"]?.stringValue?.lowercased()
+        body = event["content"]?["body"]?.stringValue.map { SearchedText($0.lowercased()) }
         hasMentions = event["content"]?["m.mentions"] != nil
     }
 
@@ -240,10 +240,23 @@ public struct PushRuleEvaluator: Sendable {
             && pattern.contains { $0 == "*" || $0 == "?" }
     }
 
+    /// A text that every member's rules search for words, prepared once: its characters, and its
+    /// bytes when searching them is the same as searching the characters (ASCII without `\r`,
+    /// as `\r\n` is one character).
+    struct SearchedText {
+        let characters: [Character]
+        let asciiBytes: [UInt8]?
+
+        init(_ text: String) {
+            characters = Array(text)
+            asciiBytes = text.utf8.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\r") } ? Array(text.utf8) : nil
+        }
+    }
+
     /// Whether `text` holds a run of whole words that the glob `pattern` matches.
-    static func containsWord(matching pattern: String, in text: String) -> Bool {
+    static func containsWord(matching pattern: String, in text: SearchedText) -> Bool {
         guard hasWildcard(pattern) else { return containsWord(pattern, in: text) }
-        let characters = Array(text)
+        let characters = text.characters
         for start in characters.indices where isBoundary(characters, before: start) {
             for end in (start + 1)...characters.count where isBoundary(characters, after: end - 1)
                 && glob(pattern, matches: String(characters[start..<end])) {
@@ -253,24 +266,14 @@ public struct PushRuleEvaluator: Sendable {
         return false
     }
 
-    /// Whether `word` occurs in `text` with no word character on either side.
-    static func containsWord(_ word: String, in text: String) -> Bool {
-        containsASCIIWord(word, in: text) ?? containsWord(Array(word), in: Array(text), isWordElement: isWordCharacter)
-    }
-
-    /// ``containsWord(_:in:)`` by bytes, when that is the same as by characters: both strings are
-    /// ASCII and the text has no `\r` (`\r\n` is one character); `nil` otherwise. A room's every
-    /// member has their user name looked for in each message, and most names and messages are.
-    static func containsASCIIWord(_ word: String, in text: String) -> Bool? {
-        var word = word, text = text
-        return word.withUTF8 { word in
-            text.withUTF8 { text -> Bool? in
-                guard word.allSatisfy({ $0 < 0x80 }), text.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) else {
-                    return nil
-                }
-                return containsWord(word, in: text, isWordElement: isWordByte)
-            }
+    /// Whether `word` occurs in `text` with no word character on either side: by bytes where that
+    /// is the same as by characters, as a room's every member has their user name looked for in
+    /// each message, and most names and messages are plain ASCII.
+    static func containsWord(_ word: String, in text: SearchedText) -> Bool {
+        if let bytes = text.asciiBytes, word.utf8.allSatisfy({ $0 < 0x80 }) {
+            return containsWord(Array(word.utf8), in: bytes, isWordElement: isWordByte)
         }
+        return containsWord(Array(word), in: text.characters, isWordElement: isWordCharacter)
     }
 
     /// Whether `word` occurs in `text`, elements compared one by one, with no word element on
