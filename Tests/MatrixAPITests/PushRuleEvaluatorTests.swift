@@ -100,8 +100,12 @@ struct PushRuleEvaluatorTests {
         #expect(PushRuleEvaluator.glob("m.room.message", matches: "m.room.message"))
         #expect(!PushRuleEvaluator.glob("@bob:x", matches: "@bob:y"))
         #expect(PushRuleEvaluator.glob("*", matches: ""))
+        // A `*` is a wildcard even where the text has one.
+        #expect(PushRuleEvaluator.glob("a*", matches: "a*b"))
+        #expect(PushRuleEvaluator.glob("*", matches: "*"))
         #expect(PushRuleEvaluator.containsWord(matching: "b*b", in: PushRuleEvaluator.SearchedText("hey bob!")))
         #expect(!PushRuleEvaluator.containsWord(matching: "b*b", in: PushRuleEvaluator.SearchedText("hey bobcat")))
+        #expect(PushRuleEvaluator.containsWord(matching: "@r*m", in: PushRuleEvaluator.SearchedText("x@room")))
         #expect(PushRuleEvaluator.containsWord("@room", in: PushRuleEvaluator.SearchedText("ping @room now")))
         #expect(!PushRuleEvaluator.containsWord("@room", in: PushRuleEvaluator.SearchedText("ping x@roomy now")))
     }
@@ -116,6 +120,9 @@ struct PushRuleEvaluatorTests {
             // `\r\n` is one character: a word cannot start or end inside it.
             ("\nb", "a\r\nb", false), ("\n", "\r\ncafé", false), ("bob\0", "café bob", false),
             ("bob\0", "café bob\0!", true),
+            // A name that starts or ends with punctuation is found next to a letter on that side
+            // (Synapse's boundaries); a glob is bounded the same way.
+            ("@room", "x@room", true), ("[bot]", "the[bot]s", true), ("@room", "x@roomy", false),
         ]
         for (word, text, found) in cases {
             #expect(PushRuleEvaluator.containsWord(word, in: PushRuleEvaluator.SearchedText(text)) == found,
@@ -126,19 +133,25 @@ struct PushRuleEvaluatorTests {
     @Test("by bytes, ASCII words are found exactly where they are found by characters")
     func asciiWordsByBytesAndByCharacters() {
         let alphabet = ["a", "b", " ", "_", "1", "\r", "\n"]
+        /// Every sequence of up to `length` of the alphabet's strings, the empty one included.
         func strings(upTo length: Int) -> [String] {
-            (1...length).reduce(into: [""]) { all, _ in all += all.flatMap { prefix in alphabet.map { prefix + $0 } } }
+            var all = [""], longest = [""]
+            for _ in 0..<length {
+                longest = longest.flatMap { prefix in alphabet.map { prefix + $0 } }
+                all += longest
+            }
+            return all
         }
-        let texts = Set(strings(upTo: 4)), words = Set(strings(upTo: 2))
+        let texts = strings(upTo: 4), words = strings(upTo: 2)
         var comparedByBytes = 0
         for text in texts {
+            // Every word here is ASCII: a text with bytes to search is searched by them.
+            let searched = PushRuleEvaluator.SearchedText(text)
+            guard searched.asciiBytes != nil else { continue }
             for word in words {
                 let byCharacters = PushRuleEvaluator.containsWord(
                     Array(word), in: Array(text), isWordElement: PushRuleEvaluator.isWordCharacter
                 )
-                // Every word here is ASCII: a text with bytes to search is searched by them.
-                let searched = PushRuleEvaluator.SearchedText(text)
-                guard searched.asciiBytes != nil else { continue }
                 comparedByBytes += 1
                 #expect(PushRuleEvaluator.containsWord(word, in: searched) == byCharacters,
                         "\(word.debugDescription) in \(text.debugDescription)")

@@ -214,12 +214,13 @@ public struct PushRuleEvaluator: Sendable {
         var (p, t) = (0, 0)
         var star: (pattern: Int, text: Int)?
         while t < text.count {
-            if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if p < pattern.count, pattern[p] == "*" {
+            // A `*` is a wildcard even where the text has a `*`.
+            if p < pattern.count, pattern[p] == "*" {
                 star = (p, t)
                 p += 1
+            } else if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
+                p += 1
+                t += 1
             } else if let previous = star {
                 p = previous.pattern + 1
                 t = previous.text + 1
@@ -266,27 +267,30 @@ public struct PushRuleEvaluator: Sendable {
         return false
     }
 
-    /// Whether `word` occurs in `text` with no word character on either side: by bytes where that
+    /// Whether `word` occurs in `text` as a whole word (see the generic form): by bytes where that
     /// is the same as by characters, as a room's every member has their user name looked for in
     /// each message, and most names and messages are plain ASCII.
     static func containsWord(_ word: String, in text: SearchedText) -> Bool {
         if let bytes = text.asciiBytes, word.utf8.allSatisfy({ $0 < 0x80 }) {
-            return containsWord(Array(word.utf8), in: bytes, isWordElement: isWordByte)
+            return containsWord(word.utf8, in: bytes, isWordElement: isWordByte)
         }
         return containsWord(Array(word), in: text.characters, isWordElement: isWordCharacter)
     }
 
-    /// Whether `word` occurs in `text`, elements compared one by one, with no word element on
-    /// either side. An empty word occurs nowhere.
-    static func containsWord<Elements: RandomAccessCollection<Element>, Element: Equatable>(
-        _ word: Elements, in text: Elements, isWordElement: (Element) -> Bool
-    ) -> Bool where Elements.Index == Int {
-        guard !word.isEmpty, word.count <= text.count else { return false }
+    /// Whether `word` occurs in `text`, elements compared one by one, at word boundaries: at each
+    /// end, the text ends, or the elements on either side of that end are not both word elements
+    /// (Synapse's `(^|\W|\b)…(\b|\W|$)`, so that a name that starts or ends with punctuation is
+    /// found next to a letter on that side). An empty word occurs nowhere.
+    static func containsWord<Word: BidirectionalCollection<Element>, Text: RandomAccessCollection<Element>, Element: Equatable>(
+        _ word: Word, in text: Text, isWordElement: (Element) -> Bool
+    ) -> Bool where Text.Index == Int {
+        guard let first = word.first, let last = word.last, word.count <= text.count else { return false }
+        let startsWord = isWordElement(first), endsWord = isWordElement(last)
         for offset in 0...(text.count - word.count) {
             let start = text.startIndex + offset, end = start + word.count
             guard text[start..<end].elementsEqual(word) else { continue }
-            if (start == text.startIndex || !isWordElement(text[start - 1]))
-                && (end == text.endIndex || !isWordElement(text[end])) {
+            if (start == text.startIndex || !startsWord || !isWordElement(text[start - 1]))
+                && (end == text.endIndex || !endsWord || !isWordElement(text[end])) {
                 return true
             }
         }
