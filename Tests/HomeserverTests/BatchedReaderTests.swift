@@ -61,38 +61,37 @@ struct BatchedReaderTests {
         }
     }
 
-    @Test("keys asked while a read runs are read together by the next read, each caller gets its key's value")
-    func batchesWhileReading() async throws {
+    /// Asks for key 0, then, while its read is held, for each of `keys` in turn and again; checks
+    /// that every caller gets its key's value, and returns the reader and the keys of each read.
+    static func askTwiceWhileReading(_ keys: ClosedRange<Int>, maximumBatch: Int) async throws
+        -> (reader: BatchedReader<Int, String>, batches: [Set<Int>]) {
         let recorder = Recorder()
-        let reader = BatchedReader<Int, String>(absent: "none", maximumConcurrentReads: 1) {
+        let reader = BatchedReader<Int, String>(absent: "none", maximumBatch: maximumBatch, maximumConcurrentReads: 1) {
             try await recorder.read($0)
         }
         async let first = reader.value(for: 0)
         while await recorder.batches.isEmpty { await Task.yield() }
-        // 1…50, each asked twice: fifty distinct keys.
-        let values = try await Self.values(of: Array(1...50) + Array(1...50), from: reader, opening: recorder)
+        let values = try await Self.values(of: Array(keys) + Array(keys), from: reader, opening: recorder)
         #expect(try await first == "v0")
-        #expect(values.count == 100)
+        #expect(values.count == 2 * keys.count)
         for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
-        #expect(await recorder.batches == [[0], Set(1...50)])
+        return (reader, await recorder.batches)
+    }
+
+    @Test("keys asked while a read runs are read together by the next read, each caller gets its key's value")
+    func batchesWhileReading() async throws {
+        // 1…50, each asked twice: fifty distinct keys, fewer than a batch holds.
+        let (reader, batches) = try await Self.askTwiceWhileReading(1...50, maximumBatch: 500)
+        #expect(batches == [[0], Set(1...50)])
         #expect(reader.waitingKeys == 0)
     }
 
     @Test("a batch takes every caller of its keys, also those who asked after keys the next batch reads")
     func everyCallerOfABatchedKey() async throws {
-        let recorder = Recorder()
-        let reader = BatchedReader<Int, String>(absent: "none", maximumBatch: 10, maximumConcurrentReads: 1) {
-            try await recorder.read($0)
-        }
-        async let first = reader.value(for: 0)
-        while await recorder.batches.isEmpty { await Task.yield() }
         // Keys 1…20 asked in order, then all of them again: forty callers, twenty keys.
-        let values = try await Self.values(of: Array(1...20) + Array(1...20), from: reader, opening: recorder)
-        #expect(try await first == "v0")
-        #expect(values.count == 40)
-        for (key, value) in values { #expect(value == (key % 2 == 0 ? "v\(key)" : "none")) }
+        let (_, batches) = try await Self.askTwiceWhileReading(1...20, maximumBatch: 10)
         // Each key is read once, in the order first asked.
-        #expect(await recorder.batches == [[0], Set(1...10), Set(11...20)])
+        #expect(batches == [[0], Set(1...10), Set(11...20)])
     }
 
     @Test("a failed read fails every caller of its batch, and the next read is a new one")
