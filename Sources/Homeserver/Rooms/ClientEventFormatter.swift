@@ -29,16 +29,19 @@ public struct ClientEventFormatter: Sendable {
         async throws -> [[String]] {
         precondition(groups.count == formatted.count, "one entry of formatted texts per group")
         let userID = viewer?.userID.description
+        // Where each group's events to format are: all of a group not formatted yet, the viewer's
+        // own of one that is.
         let toFormat = zip(groups, formatted).map { events, texts in
             precondition(texts == nil || texts?.count == events.count, "one formatted text per event")
-            return texts == nil ? events : events.filter { $0.sender == userID }
+            return texts == nil ? Array(events.indices) : events.indices.filter { events[$0].sender == userID }
         }
         // Most long-polls that share a timeline did not send any of it: nothing to format then.
-        let fresh = toFormat.allSatisfy(\.isEmpty) ? toFormat.map { _ in [] } : try await texts(grouped: toFormat, for: viewer)
-        return zip(zip(groups, formatted), fresh).map { group, fresh in
-            guard var texts = group.1 else { return fresh }
-            let ownIndices = group.0.indices.filter { group.0[$0].sender == userID }
-            for (index, text) in zip(ownIndices, fresh) { texts[index] = text }
+        let fresh = toFormat.allSatisfy(\.isEmpty) ? toFormat.map { _ in [] } : try await texts(
+            grouped: zip(groups, toFormat).map { events, indices in indices.map { events[$0] } }, for: viewer
+        )
+        return zip(zip(formatted, toFormat), fresh).map { group, fresh in
+            guard var texts = group.0 else { return fresh }
+            for (index, text) in zip(group.1, fresh) { texts[index] = text }
             return texts
         }
     }

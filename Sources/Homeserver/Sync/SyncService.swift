@@ -95,19 +95,22 @@ public struct SyncService: Sendable {
         var upTo: Int64
     }
 
-    /// A timeline range as read, newest first, and the texts of its newest `limit` events
-    /// formatted without a viewer. Only timelines whose events link to no other event (no
-    /// redaction, no replaced state) are formatted here, which takes no read: the others are
-    /// formatted with the rest of the response, whose links are read together.
+    /// A timeline range's newest `limit` events, oldest first, whether it held more, and their
+    /// texts formatted without a viewer: made once for all the long-polls that read the range
+    /// together. Only timelines whose events link to no other event (no redaction, no replaced
+    /// state) are formatted here, which takes no read: the others are formatted with the rest of
+    /// the response, whose links are read together.
     struct SharedTimeline: Sendable {
         var events: [PersistedEvent]
+        var limited: Bool
         var texts: [String]?
 
-        init(events: [PersistedEvent], limit: Int) throws {
-            self.events = events
-            let shown = events.prefix(limit)
-            texts = shown.contains { $0.redactedBy != nil || $0.replacesState != nil } ? nil
-                : try shown.map { try $0.clientEventJSON() }
+        /// `newestFirst` is the range as read, up to `limit + 1` events.
+        init(newestFirst: [PersistedEvent], limit: Int) throws {
+            events = newestFirst.prefix(limit).reversed()
+            limited = newestFirst.count > limit
+            texts = events.contains { $0.redactedBy != nil || $0.replacesState != nil } ? nil
+                : try events.map { try $0.clientEventJSON() }
         }
     }
 
@@ -309,16 +312,12 @@ public struct SyncService: Sendable {
                               filter: filter.timeline.timelineFilter)
         let shared = try await sharedTimelines.value(for: key) {
             try SharedTimeline(
-                events: try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
-                                                 limit: limit + 1, filter: key.filter),
+                newestFirst: try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
+                                                      limit: limit + 1, filter: key.filter),
                 limit: limit
             )
         }
-        var events = shared.events
-        let limited = events.count > limit
-        if limited { events.removeLast() }
-        events.reverse()
-        let texts = shared.texts.map { Array($0.reversed()) }
+        let (events, limited, texts) = (shared.events, shared.limited, shared.texts)
         let start = (events.first?.streamPosition).map { $0 - 1 } ?? upTo
         var state: [PersistedEvent] = []
         if since == nil || limited {

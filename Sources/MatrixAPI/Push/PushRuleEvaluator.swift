@@ -258,8 +258,9 @@ public struct PushRuleEvaluator: Sendable {
     static func containsWord(matching pattern: String, in text: SearchedText) -> Bool {
         guard hasWildcard(pattern) else { return containsWord(pattern, in: text) }
         let characters = text.characters
-        for start in characters.indices where isBoundary(characters, before: start) {
-            for end in (start + 1)...characters.count where isBoundary(characters, after: end - 1)
+        for start in characters.indices where isWordBoundary(in: characters, at: start, isWordElement: isWordCharacter) {
+            for end in (start + 1)...characters.count
+            where isWordBoundary(in: characters, at: end, isWordElement: isWordCharacter)
                 && glob(pattern, matches: String(characters[start..<end])) {
                 return true
             }
@@ -284,17 +285,23 @@ public struct PushRuleEvaluator: Sendable {
     static func containsWord<Word: BidirectionalCollection<Element>, Text: RandomAccessCollection<Element>, Element: Equatable>(
         _ word: Word, in text: Text, isWordElement: (Element) -> Bool
     ) -> Bool where Text.Index == Int {
-        guard let first = word.first, let last = word.last, word.count <= text.count else { return false }
-        let startsWord = isWordElement(first), endsWord = isWordElement(last)
+        guard !word.isEmpty, word.count <= text.count else { return false }
         for offset in 0...(text.count - word.count) {
             let start = text.startIndex + offset, end = start + word.count
-            guard text[start..<end].elementsEqual(word) else { continue }
-            if (start == text.startIndex || !startsWord || !isWordElement(text[start - 1]))
-                && (end == text.endIndex || !endsWord || !isWordElement(text[end])) {
+            if text[start..<end].elementsEqual(word), isWordBoundary(in: text, at: start, isWordElement: isWordElement),
+               isWordBoundary(in: text, at: end, isWordElement: isWordElement) {
                 return true
             }
         }
         return false
+    }
+
+    /// Whether a whole word may start or end at `index` of `text`: at either end of the text, or
+    /// where the elements on either side are not both word elements.
+    private static func isWordBoundary<Text: RandomAccessCollection>(
+        in text: Text, at index: Int, isWordElement: (Text.Element) -> Bool
+    ) -> Bool where Text.Index == Int {
+        index == text.startIndex || index == text.endIndex || !isWordElement(text[index - 1]) || !isWordElement(text[index])
     }
 
     /// ``isWordCharacter(_:)`` of an ASCII byte: a letter, a digit or `_`.
@@ -304,14 +311,6 @@ public struct PushRuleEvaluator: Sendable {
              UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "_"): true
         default: false
         }
-    }
-
-    private static func isBoundary(_ characters: [Character], before index: Int) -> Bool {
-        index == 0 || !isWordCharacter(characters[index - 1]) || !isWordCharacter(characters[index])
-    }
-
-    private static func isBoundary(_ characters: [Character], after index: Int) -> Bool {
-        index == characters.count - 1 || !isWordCharacter(characters[index + 1]) || !isWordCharacter(characters[index])
     }
 
     static func isWordCharacter(_ character: Character) -> Bool {
