@@ -191,24 +191,10 @@ public struct EndToEndKeyStore: Sendable {
     /// are absent.
     public func keyCounts(of devices: [UserDevice]) async throws -> [UserDevice: DeviceKeyCounts] {
         guard !devices.isEmpty else { return [:] }
-        let (users, deviceIDs) = (devices.map(\.userID), devices.map(\.deviceID))
-        let rows = try await database.query(
-            """
-            WITH wanted AS (SELECT * FROM unnest(\(users)::text[], \(deviceIDs)::text[]) AS w(user_id, device_id))
-            SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
-            WHERE (user_id, device_id) IN (SELECT * FROM wanted)
-            GROUP BY user_id, device_id, algorithm
-            UNION ALL
-            SELECT user_id, device_id, algorithm, 0, TRUE FROM e2e_fallback_keys
-            WHERE (user_id, device_id) IN (SELECT * FROM wanted) AND NOT used
-            ORDER BY 3
-            """,
-            label: "count_device_keys"
-        )
+        let rows = try await database.execute(CountDeviceKeys(arrays: [devices.map(\.userID), devices.map(\.deviceID)]),
+                                              label: "count_device_keys")
         var counts: [UserDevice: DeviceKeyCounts] = [:]
-        for try await (userID, deviceID, algorithm, count, isFallback) in rows.decode(
-            (String, String, String, Int64, Bool).self
-        ) {
+        for try await (userID, deviceID, algorithm, count, isFallback) in rows {
             let device = UserDevice(userID: userID, deviceID: deviceID)
             if isFallback {
                 counts[device, default: DeviceKeyCounts()].unusedFallbackKeys.append(algorithm)
@@ -372,4 +358,24 @@ public struct EndToEndKeyStore: Sendable {
         for try await position in rows.decode(Int64.self) { return position }
         throw StreamHeadMissing(stream: .deviceLists)
     }
+}
+
+/// The unclaimed one-time keys per algorithm and the unused fallback keys of each device
+/// (user `$1[i]`, device `$2[i]`) (``EndToEndKeyStore/keyCounts(of:)``): prepared, as every
+/// `/sync` reads them.
+struct CountDeviceKeys: TextArrayStatement {
+    static let sql = """
+        WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(user_id, device_id))
+        SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
+        WHERE (user_id, device_id) IN (SELECT * FROM wanted)
+        GROUP BY user_id, device_id, algorithm
+        UNION ALL
+        SELECT user_id, device_id, algorithm, 0, TRUE FROM e2e_fallback_keys
+        WHERE (user_id, device_id) IN (SELECT * FROM wanted) AND NOT used
+        ORDER BY 3
+        """
+    typealias Row = (String, String, String, Int64, Bool)
+    let arrays: [[String]]
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -94,12 +94,9 @@ public struct SyncStore: Sendable {
 
     /// The last committed position of each stream, in one read.
     public func currentPositions() async throws -> StreamPositions {
-        let rows = try await database.query(
-            "SELECT stream, position FROM stream_heads",
-            label: "select_stream_heads"
-        )
+        let rows = try await database.execute(SelectStreamHeads(), label: "select_stream_heads")
         var positions = StreamPositions(all: 0)
-        for try await (stream, position) in rows.decode((String, Int64).self) {
+        for try await (stream, position) in rows {
             switch stream {
             case StreamHead.events.name: positions.events = position
             case StreamHead.accountData.name: positions.accountData = position
@@ -121,19 +118,10 @@ public struct SyncStore: Sendable {
     /// users with none are absent.
     public func memberships(of userIDs: [String]) async throws -> [String: [RoomMembership]] {
         guard !userIDs.isEmpty else { return [:] }
-        let rows = try await database.query(
-            """
-            SELECT c.state_key, c.room_id, c.membership, c.event_id, COALESCE(c.membership_since, e.stream_ordering)
-            FROM current_state_events AS c JOIN events AS e USING (event_id)
-            WHERE c.type = 'm.room.member' AND c.state_key = ANY(\(userIDs)::text[])
-            ORDER BY c.room_id
-            """,
-            label: "select_memberships_of_users"
-        )
+        let rows = try await database.execute(SelectMembershipsOfUsers(arrays: [userIDs]),
+                                              label: "select_memberships_of_users")
         var memberships: [String: [RoomMembership]] = [:]
-        for try await (userID, roomID, membership, eventID, position) in rows.decode(
-            (String, String, String?, String, Int64).self
-        ) {
+        for try await (userID, roomID, membership, eventID, position) in rows {
             memberships[userID, default: []].append(
                 RoomMembership(roomID: roomID, membership: membership ?? "", eventID: eventID, streamPosition: position)
             )
@@ -240,17 +228,22 @@ public struct SyncStore: Sendable {
         -> [UserRooms: [String: (notifications: Int, highlights: Int)]] {
         let pairs = requests.flatMap { request in request.roomIDs.map { (request.userID, $0) } }
         guard !pairs.isEmpty else { return [:] }
+        // Not prepared: a plan made while the user's actions were few would stay when they are many.
         let rows = try await database.query(
             """
-            SELECT q.user_id, q.room_id, count(*), count(*) FILTER (WHERE a.highlight)
+            SELECT q.user_id, q.room_id, c.notifications, c.highlights
             FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[]) AS q(user_id, room_id)
-            JOIN event_push_actions AS a ON a.user_id = q.user_id AND a.room_id = q.room_id
-            JOIN events AS e ON e.event_id = a.event_id
-            WHERE e.stream_ordering > COALESCE((
-                  SELECT max(r.event_stream_ordering) FROM receipts AS r
-                  WHERE r.room_id = q.room_id AND r.user_id = q.user_id
-                    AND r.receipt_type IN ('m.read', 'm.read.private') AND r.thread_id IN ('', 'main')), 0)
-            GROUP BY q.user_id, q.room_id
+            -- Per pair, so that each reads its own actions by the key, however few the table holds.
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS notifications, count(*) FILTER (WHERE a.highlight) AS highlights
+                FROM event_push_actions AS a JOIN events AS e ON e.event_id = a.event_id
+                WHERE a.user_id = q.user_id AND a.room_id = q.room_id
+                  AND e.stream_ordering > COALESCE((
+                      SELECT max(r.event_stream_ordering) FROM receipts AS r
+                      WHERE r.room_id = q.room_id AND r.user_id = q.user_id
+                        AND r.receipt_type IN ('m.read', 'm.read.private') AND r.thread_id IN ('', 'main')), 0)
+            ) AS c
+            WHERE c.notifications > 0
             """,
             label: "select_unread_counts"
         )
@@ -339,4 +332,29 @@ public struct SyncStore: Sendable {
         for try await userID in rows.decode(String.self) { users.insert(userID) }
         return users
     }
+}
+
+/// Every stream's head (``SyncStore/currentPositions()``).
+struct SelectStreamHeads: TextArrayStatement {
+    static let sql = "SELECT stream, position FROM stream_heads"
+    typealias Row = (String, Int64)
+    let arrays: [[String]] = []
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// The current memberships of the users `$1` (``SyncStore/memberships(of:)``). A membership
+/// begins where `membership_since` says; the member event's position stands in where it is unset.
+struct SelectMembershipsOfUsers: TextArrayStatement {
+    static let sql = """
+        SELECT c.state_key, c.room_id, c.membership, c.event_id,
+               COALESCE(c.membership_since, (SELECT e.stream_ordering FROM events AS e WHERE e.event_id = c.event_id))
+        FROM current_state_events AS c
+        WHERE c.type = 'm.room.member' AND c.state_key = ANY($1::text[])
+        ORDER BY c.room_id
+        """
+    typealias Row = (String, String, String?, String, Int64)
+    let arrays: [[String]]
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

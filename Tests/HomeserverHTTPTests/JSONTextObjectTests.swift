@@ -18,6 +18,7 @@ struct JSONTextObjectTests {
         object.set("inner", object: inner)
         object.set("value", .object(["k": .integer(1)]))
         object.set("count", integer: 12)
+        object.set("ké\"y", string: "ünï🙂")
 
         let expected: JSONValue = .object([
             "text": .object(["pre": "formatted"]),
@@ -28,6 +29,7 @@ struct JSONTextObjectTests {
             "inner": .object(["z": .integer(-3), "a": .bool(false)]),
             "value": .object(["k": .integer(1)]),
             "count": .integer(12),
+            "ké\"y": .string("ünï🙂"),
         ])
         #expect(try JSONValue(parsing: object.text) == expected)
         // Sorted keys and compact output: the same text the canonical encoder writes.

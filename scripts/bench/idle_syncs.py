@@ -279,6 +279,7 @@ def fan_out(args, prefix: str, sender: tuple[str, str], users: list[tuple[str, s
         "server_rss_during_mib": rss_during,
         "server_rss_after_fanout_mib": rss_mib(args.sync_pid),
         "rss_per_long_poll_kib": round((rss_during - rss_before) * 1024 / args.users, 1),
+        "sent_at": sent_at,
         "send_answered_ms": round((answered_at - sent_at) * 1000, 1),
         "fanout_first_seen_ms": round(latencies[0], 1),
         "fanout_all_seen_ms": round(latencies[-1], 1),

@@ -7,8 +7,9 @@ import MatrixCore
 /// writes every other response.
 ///
 /// Nested objects and arrays of texts are kept as they are and written out once, into one
-/// string sized up front: a `/sync` response nests dozens of them, and serializing each into a
-/// string of its own cost more than the rest of writing the response.
+/// buffer sized up front that becomes the response body: a `/sync` response nests dozens of
+/// them, and serializing each into a string of its own cost more than the rest of writing the
+/// response.
 struct JSONTextObject: ResponseGenerator {
     /// A member's value, not serialized yet.
     private enum Member {
@@ -85,14 +86,18 @@ struct JSONTextObject: ResponseGenerator {
 
     /// The object's JSON text.
     var text: String {
-        var text = ""
-        text.reserveCapacity(byteCount)
-        write(to: &text)
-        return text
+        String(buffer: bytes)
+    }
+
+    /// The object's JSON text as UTF-8, in one buffer sized up front.
+    var bytes: ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: byteCount)
+        write(to: &buffer)
+        return buffer
     }
 
     /// The text's length in bytes, to reserve; strings that need escaping come out longer, and
-    /// the text then grows past it.
+    /// the buffer then grows past it.
     private var byteCount: Int {
         members.reduce(2) { size, member in
             let valueSize = switch member.value {
@@ -106,41 +111,52 @@ struct JSONTextObject: ResponseGenerator {
         }
     }
 
-    private func write(to text: inout String) {
-        text.append("{")
-        for (index, (key, value)) in members.enumerated() {
-            if index > 0 { text.append(",") }
-            JSONValue.appendJSONText(ofString: key, to: &text)
-            text.append(":")
-            switch value {
+    private func write(to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "{"))
+        for index in members.indices {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            Self.writeString(members[index].key, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: ":"))
+            switch members[index].value {
             case .text(let value):
-                text.append(value)
+                buffer.writeString(value)
             case .string(let string):
-                JSONValue.appendJSONText(ofString: string, to: &text)
+                Self.writeString(string, to: &buffer)
             case .array(let elements):
-                Self.writeArray(elements, to: &text) { element, text in text.append(element) }
+                Self.writeArray(elements, to: &buffer) { element, buffer in buffer.writeString(element) }
             case .strings(let strings):
-                Self.writeArray(strings, to: &text) { string, text in JSONValue.appendJSONText(ofString: string, to: &text) }
+                Self.writeArray(strings, to: &buffer) { string, buffer in Self.writeString(string, to: &buffer) }
             case .object(let object):
-                object.write(to: &text)
+                object.write(to: &buffer)
             }
         }
-        text.append("}")
+        buffer.writeInteger(UInt8(ascii: "}"))
+    }
+
+    /// Writes `string` as a JSON string: quoted as it is, unless it needs escaping.
+    private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
+        guard JSONValue.writesAsIs(string) else {
+            buffer.writeString(JSONValue.string(string).jsonString())
+            return
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeString(string)
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 
     private static func writeArray(
-        _ elements: [String], to text: inout String, _ writeElement: (String, inout String) -> Void
+        _ elements: [String], to buffer: inout ByteBuffer, _ writeElement: (String, inout ByteBuffer) -> Void
     ) {
-        text.append("[")
-        for (index, element) in elements.enumerated() {
-            if index > 0 { text.append(",") }
-            writeElement(element, &text)
+        buffer.writeInteger(UInt8(ascii: "["))
+        for index in elements.indices {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            writeElement(elements[index], &buffer)
         }
-        text.append("]")
+        buffer.writeInteger(UInt8(ascii: "]"))
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+                 body: ResponseBody(byteBuffer: bytes))
     }
 }

@@ -76,13 +76,17 @@ public struct SyncRoutes: Sendable {
         var body = JSONTextObject()
         body.set("next_batch", string: result.nextBatch.description)
         body.set("rooms", object: rooms)
-        body.set("account_data", object: Self.events(result.accountData.map(Self.accountDataEvent)))
-        body.set("presence", object: Self.events(result.presence.map { JSONValue.object($0).jsonString() }))
-        body.set("to_device", object: Self.events(result.toDevice))
-        var deviceLists = JSONTextObject()
-        deviceLists.set("changed", strings: result.deviceListsChanged.sorted())
-        deviceLists.set("left", strings: result.deviceListsLeft.sorted())
-        body.set("device_lists", object: deviceLists)
+        body.set("account_data", events: result.accountData.map(Self.accountDataEvent))
+        body.set("presence", events: result.presence.map { JSONValue.object($0).jsonString() })
+        body.set("to_device", events: result.toDevice)
+        if result.deviceListsChanged.isEmpty, result.deviceListsLeft.isEmpty {
+            body.set("device_lists", text: #"{"changed":[],"left":[]}"#)
+        } else {
+            var deviceLists = JSONTextObject()
+            deviceLists.set("changed", strings: result.deviceListsChanged.sorted())
+            deviceLists.set("left", strings: result.deviceListsLeft.sorted())
+            body.set("device_lists", object: deviceLists)
+        }
         body.set("device_one_time_keys_count", object: KeyRoutes.counts(result.oneTimeKeyCounts))
         body.set("device_unused_fallback_key_types", strings: result.unusedFallbackKeyTypes)
         return body
@@ -124,9 +128,9 @@ public struct SyncRoutes: Sendable {
             timeline.set("prev_batch", string: TimelineToken.encode(room.previousBatch))
             var entry = JSONTextObject()
             entry.set("timeline", object: timeline)
-            entry.set("state", object: Self.events(state))
-            entry.set("account_data", object: Self.events(room.accountData.map(Self.accountDataEvent)))
-            entry.set("ephemeral", object: Self.events(Self.ephemeralEvents(of: room)))
+            entry.set("state", events: state)
+            entry.set("account_data", events: room.accountData.map(Self.accountDataEvent))
+            entry.set("ephemeral", events: Self.ephemeralEvents(of: room))
             if let unread = room.unread {
                 var counts = JSONTextObject()
                 counts.set("notification_count", integer: unread.notifications)
@@ -145,13 +149,6 @@ public struct SyncRoutes: Sendable {
         object.set("m.heroes", strings: summary.heroes)
         object.set("m.joined_member_count", integer: summary.joinedCount)
         object.set("m.invited_member_count", integer: summary.invitedCount)
-        return object
-    }
-
-    /// `{"events": [...]}` around JSON texts.
-    private static func events(_ texts: [String]) -> JSONTextObject {
-        var object = JSONTextObject()
-        object.set("events", array: texts)
         return object
     }
 
@@ -187,5 +184,16 @@ public struct SyncRoutes: Sendable {
             content[receipt.eventID] = .object(byType)
         }
         return JSONValue.object(["type": "m.receipt", "content": .object(content)]).jsonString()
+    }
+}
+
+extension JSONTextObject {
+    /// Sets the member `key` to `{"events": [...]}` around the JSON texts `texts`; most of a
+    /// response's such members are empty, and take no object of their own.
+    fileprivate mutating func set(_ key: String, events texts: [String]) {
+        guard !texts.isEmpty else { return set(key, text: #"{"events":[]}"#) }
+        var object = JSONTextObject()
+        object.set("events", array: texts)
+        set(key, object: object)
     }
 }

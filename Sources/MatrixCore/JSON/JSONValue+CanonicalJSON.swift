@@ -29,12 +29,16 @@ extension JSONValue {
     /// `.string(string)`, without building a value or an intermediate string (identifiers in
     /// responses rarely need escaping).
     public static func appendJSONText(ofString string: String, to text: inout String) {
-        guard !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            return text.append(JSONValue.string(string).jsonString())
-        }
+        guard writesAsIs(string) else { return text.append(JSONValue.string(string).jsonString()) }
         text.append("\"")
         text.append(string)
         text.append("\"")
+    }
+
+    /// Whether the JSON text of the string value `string` is `string` between quotes: it holds no
+    /// control character, quote or backslash to escape.
+    public static func writesAsIs(_ string: String) -> Bool {
+        !string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
     /// Compact JSON text for responses: lenient canonical JSON, with NaN and infinities as `null`.
