@@ -116,18 +116,3 @@ extension Database {
 
 /// The current time in milliseconds since the epoch, as Matrix timestamps are stored.
 func unixMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-/// A prepared statement bound to text arrays only, `$1`, `$2`… in order. The sync worker's
-/// reads of many users at once are prepared: a burst of woken long-polls runs each of them dozens
-/// of times, and PostgreSQL then plans them once per connection instead of once per batch.
-protocol TextArrayStatement: PostgresPreparedStatement {
-    var arrays: [[String]] { get }
-}
-
-extension TextArrayStatement {
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: arrays.count)
-        for array in arrays { bindings.append(array) }
-        return bindings
-    }
-}

@@ -191,8 +191,7 @@ public struct EndToEndKeyStore: Sendable {
     /// are absent.
     public func keyCounts(of devices: [UserDevice]) async throws -> [UserDevice: DeviceKeyCounts] {
         guard !devices.isEmpty else { return [:] }
-        let rows = try await database.execute(CountDeviceKeys(arrays: [devices.map(\.userID), devices.map(\.deviceID)]),
-                                              label: "count_device_keys")
+        let rows = try await database.execute(CountDeviceKeys(devices: devices), label: "count_device_keys")
         var counts: [UserDevice: DeviceKeyCounts] = [:]
         for try await (userID, deviceID, algorithm, count, isFallback) in rows {
             let device = UserDevice(userID: userID, deviceID: deviceID)
@@ -363,7 +362,7 @@ public struct EndToEndKeyStore: Sendable {
 /// The unclaimed one-time keys per algorithm and the unused fallback keys of each device
 /// (user `$1[i]`, device `$2[i]`) (``EndToEndKeyStore/keyCounts(of:)``): prepared, as every
 /// `/sync` reads them.
-struct CountDeviceKeys: TextArrayStatement {
+struct CountDeviceKeys: PostgresPreparedStatement {
     static let sql = """
         WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(user_id, device_id))
         SELECT user_id, device_id, algorithm, count(*), FALSE FROM e2e_one_time_keys
@@ -375,7 +374,15 @@ struct CountDeviceKeys: TextArrayStatement {
         ORDER BY 3
         """
     typealias Row = (String, String, String, Int64, Bool)
-    let arrays: [[String]]
+
+    let devices: [UserDevice]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(devices.map(\.userID))
+        bindings.append(devices.map(\.deviceID))
+        return bindings
+    }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

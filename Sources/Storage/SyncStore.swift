@@ -118,10 +118,12 @@ public struct SyncStore: Sendable {
     /// users with none are absent.
     public func memberships(of userIDs: [String]) async throws -> [String: [RoomMembership]] {
         guard !userIDs.isEmpty else { return [:] }
-        let rows = try await database.execute(SelectMembershipsOfUsers(arrays: [userIDs]),
+        let rows = try await database.execute(SelectMembershipsOfUsers(userIDs: userIDs),
                                               label: "select_memberships_of_users")
         var memberships: [String: [RoomMembership]] = [:]
         for try await (userID, roomID, membership, eventID, position) in rows {
+            // A membership whose event is not stored has no position: not a membership to show.
+            guard let position else { continue }
             memberships[userID, default: []].append(
                 RoomMembership(roomID: roomID, membership: membership ?? "", eventID: eventID, streamPosition: position)
             )
@@ -226,13 +228,21 @@ public struct SyncStore: Sendable {
     /// without any are absent.
     public func unreadCounts(of requests: [UserRooms]) async throws
         -> [UserRooms: [String: (notifications: Int, highlights: Int)]] {
-        let pairs = requests.flatMap { request in request.roomIDs.map { (request.userID, $0) } }
+        // Each pair once: two devices of a user may ask for the same room.
+        var pairs: [(user: String, room: String)] = []
+        var seen: Set<[String]> = []
+        for request in requests {
+            for roomID in request.roomIDs where seen.insert([request.userID, roomID]).inserted {
+                pairs.append((request.userID, roomID))
+            }
+        }
         guard !pairs.isEmpty else { return [:] }
-        // Not prepared: a plan made while the user's actions were few would stay when they are many.
+        // Not prepared: a plan cached while the table held few actions would scan all of them for
+        // every pair once it holds many. Planned at each execution, it takes the table as it is.
         let rows = try await database.query(
             """
             SELECT q.user_id, q.room_id, c.notifications, c.highlights
-            FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[]) AS q(user_id, room_id)
+            FROM unnest(\(pairs.map(\.user))::text[], \(pairs.map(\.room))::text[]) AS q(user_id, room_id)
             -- Per pair, so that each reads its own actions by the key, however few the table holds.
             CROSS JOIN LATERAL (
                 SELECT count(*) AS notifications, count(*) FILTER (WHERE a.highlight) AS highlights
@@ -335,17 +345,19 @@ public struct SyncStore: Sendable {
 }
 
 /// Every stream's head (``SyncStore/currentPositions()``).
-struct SelectStreamHeads: TextArrayStatement {
+struct SelectStreamHeads: PostgresPreparedStatement {
     static let sql = "SELECT stream, position FROM stream_heads"
     typealias Row = (String, Int64)
-    let arrays: [[String]] = []
+
+    func makeBindings() -> PostgresBindings { PostgresBindings() }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
-/// The current memberships of the users `$1` (``SyncStore/memberships(of:)``). A membership
-/// begins where `membership_since` says; the member event's position stands in where it is unset.
-struct SelectMembershipsOfUsers: TextArrayStatement {
+/// The current memberships of the users `$1` (``SyncStore/memberships(of:)``): prepared, as every
+/// `/sync` reads them. A membership begins where `membership_since` says; the member event's
+/// position stands in where it is unset.
+struct SelectMembershipsOfUsers: PostgresPreparedStatement {
     static let sql = """
         SELECT c.state_key, c.room_id, c.membership, c.event_id,
                COALESCE(c.membership_since, (SELECT e.stream_ordering FROM events AS e WHERE e.event_id = c.event_id))
@@ -353,8 +365,15 @@ struct SelectMembershipsOfUsers: TextArrayStatement {
         WHERE c.type = 'm.room.member' AND c.state_key = ANY($1::text[])
         ORDER BY c.room_id
         """
-    typealias Row = (String, String, String?, String, Int64)
-    let arrays: [[String]]
+    typealias Row = (String, String, String?, String, Int64?)
+
+    let userIDs: [String]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(userIDs)
+        return bindings
+    }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -135,7 +135,7 @@ struct JSONTextObject: ResponseGenerator {
 
     /// Writes `string` as a JSON string: quoted as it is, unless it needs escaping.
     private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
-        guard JSONValue.writesAsIs(string) else {
+        guard JSONValue.needsNoEscaping(string) else {
             buffer.writeString(JSONValue.string(string).jsonString())
             return
         }

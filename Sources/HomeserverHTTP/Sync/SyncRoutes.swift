@@ -80,12 +80,10 @@ public struct SyncRoutes: Sendable {
         body.set("presence", events: result.presence.map { JSONValue.object($0).jsonString() })
         body.set("to_device", events: result.toDevice)
         if result.deviceListsChanged.isEmpty, result.deviceListsLeft.isEmpty {
-            body.set("device_lists", text: #"{"changed":[],"left":[]}"#)
+            body.set("device_lists", text: Self.noDeviceListChanges)
         } else {
-            var deviceLists = JSONTextObject()
-            deviceLists.set("changed", strings: result.deviceListsChanged.sorted())
-            deviceLists.set("left", strings: result.deviceListsLeft.sorted())
-            body.set("device_lists", object: deviceLists)
+            body.set("device_lists", object: Self.deviceLists(changed: result.deviceListsChanged,
+                                                              left: result.deviceListsLeft))
         }
         body.set("device_one_time_keys_count", object: KeyRoutes.counts(result.oneTimeKeyCounts))
         body.set("device_unused_fallback_key_types", strings: result.unusedFallbackKeyTypes)
@@ -143,6 +141,17 @@ public struct SyncRoutes: Sendable {
         return section
     }
 
+    /// `device_lists`: the users whose devices changed and those who share no room any more.
+    private static func deviceLists(changed: Set<String>, left: Set<String>) -> JSONTextObject {
+        var object = JSONTextObject()
+        object.set("changed", strings: changed.sorted())
+        object.set("left", strings: left.sorted())
+        return object
+    }
+
+    /// Most responses' `device_lists`, written once.
+    private static let noDeviceListChanges = deviceLists(changed: [], left: []).text
+
     /// A joined room's `summary`: heroes and member counts.
     private static func summary(_ summary: RoomMemberSummary) -> JSONTextObject {
         var object = JSONTextObject()
@@ -191,9 +200,16 @@ extension JSONTextObject {
     /// Sets the member `key` to `{"events": [...]}` around the JSON texts `texts`; most of a
     /// response's such members are empty, and take no object of their own.
     fileprivate mutating func set(_ key: String, events texts: [String]) {
-        guard !texts.isEmpty else { return set(key, text: #"{"events":[]}"#) }
+        guard !texts.isEmpty else { return set(key, text: Self.noEvents) }
+        set(key, object: Self.events(texts))
+    }
+
+    private static func events(_ texts: [String]) -> JSONTextObject {
         var object = JSONTextObject()
         object.set("events", array: texts)
-        set(key, object: object)
+        return object
     }
+
+    /// `{"events":[]}`, written once.
+    private static let noEvents = events([]).text
 }

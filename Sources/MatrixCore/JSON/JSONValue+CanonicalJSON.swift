@@ -29,7 +29,7 @@ extension JSONValue {
     /// `.string(string)`, without building a value or an intermediate string (identifiers in
     /// responses rarely need escaping).
     public static func appendJSONText(ofString string: String, to text: inout String) {
-        guard writesAsIs(string) else { return text.append(JSONValue.string(string).jsonString()) }
+        guard needsNoEscaping(string) else { return text.append(JSONValue.string(string).jsonString()) }
         text.append("\"")
         text.append(string)
         text.append("\"")
@@ -37,7 +37,7 @@ extension JSONValue {
 
     /// Whether the JSON text of the string value `string` is `string` between quotes: it holds no
     /// control character, quote or backslash to escape.
-    public static func writesAsIs(_ string: String) -> Bool {
+    public static func needsNoEscaping(_ string: String) -> Bool {
         !string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
