@@ -24,18 +24,26 @@ struct SyncNotifierTests {
         await notifier.wait(ticket, until: Self.later)
     }
 
-    @Test("a wake ends exactly the waits of its users and rooms")
+    @Test("a wake ends exactly the waits of its users and rooms, and tells them its number")
     func wakesOnlyWhatItConcerns() async {
         let notifier = SyncNotifier()
         let inRoom = notifier.register(userID: "@a:test", rooms: ["!r:test"])
         let elsewhere = notifier.register(userID: "@b:test", rooms: ["!other:test"])
         let user = notifier.register(userID: "@c:test", rooms: [])
-        async let roomWait: Void = notifier.wait(inRoom, until: Self.later)
-        async let userWait: Void = notifier.wait(user, until: Self.later)
+        async let roomWait = notifier.wait(inRoom, until: Self.later)
+        async let userWait = notifier.wait(user, until: Self.later)
+        await Self.waitUntil(notifier, parks: 2)
         notifier.wake(users: ["@c:test"], rooms: ["!r:test"])
-        await roomWait
-        await userWait
+        let (roomWake, userWake) = await (roomWait, userWait)
+        #expect(roomWake != nil)
+        #expect(roomWake == userWake)
         #expect(notifier.waiting == 1)
+        // The next wake has a later number.
+        let next = notifier.register(userID: "@c:test", rooms: [])
+        async let nextWait = notifier.wait(next, until: Self.later)
+        await Self.waitUntil(notifier, parks: 1)
+        notifier.wake(users: ["@c:test"])
+        #expect(await nextWait.map { $0 > roomWake ?? .max } == true)
         notifier.cancel(elsewhere)
         #expect(notifier.waiting == 0)
     }
@@ -44,13 +52,14 @@ struct SyncNotifierTests {
     func deadlineAndCancellation() async {
         let notifier = SyncNotifier()
         let expiring = notifier.register(userID: "@a:test", rooms: [])
-        await notifier.wait(expiring, until: .now + .milliseconds(20))
+        // No change ended these waits: no wake number.
+        #expect(await notifier.wait(expiring, until: .now + .milliseconds(20)) == nil)
         #expect(notifier.waiting == 0)
 
         let cancelled = notifier.register(userID: "@a:test", rooms: [])
         let task = Task { await notifier.wait(cancelled, until: Self.later) }
         task.cancel()
-        await task.value
+        #expect(await task.value == nil)
         #expect(notifier.waiting == 0)
     }
 
@@ -79,7 +88,7 @@ struct SyncNotifierTests {
         // Only the early wait ended: the late one waits for its own deadline or a wake.
         #expect(notifier.waiting == 1)
         notifier.wake(users: ["@late:test"])
-        await lateWait.value
+        #expect(await lateWait.value != nil)
         #expect(notifier.waiting == 0)
     }
 
@@ -92,7 +101,7 @@ struct SyncNotifierTests {
         var expiring: [SyncNotifier.Ticket] = []
         for index in 0..<200 { expiring.append(notifier.register(userID: "@u\(index):test", rooms: [])) }
         notifier.wake(rooms: ["!r:test"])
-        await wokenWait.value
+        #expect(await wokenWait.value != nil)
         // Deadlines spread over 100 ms, set in no particular order: every wait ends by itself.
         await withTaskGroup(of: Void.self) { group in
             for (index, ticket) in expiring.enumerated() {

@@ -23,7 +23,7 @@ public final class SyncNotifier: Sendable {
     private struct Waiter {
         let userID: String
         let rooms: Set<String>
-        var continuation: UnsafeContinuation<Void, Never>?
+        var continuation: UnsafeContinuation<UInt64?, Never>?
     }
 
     /// When a wait ends unless something fires it first.
@@ -37,6 +37,8 @@ public final class SyncNotifier: Sendable {
     /// The registered waits that have not fired, indexed by user and by room, and their deadlines.
     private struct Waits {
         var nextID: UInt64 = 0
+        /// How many times a change has woken waits.
+        var wakes: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
         var byUser: [String: Set<UInt64>] = [:]
         var byRoom: [String: Set<UInt64>] = [:]
@@ -103,10 +105,15 @@ public final class SyncNotifier: Sendable {
     }
 
     /// Waits until the ticket fires, `deadline` passes or the task is cancelled; the ticket is
-    /// spent afterwards.
-    public func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async {
-        guard deadline > .now else { return cancel(ticket) }
-        await withTaskCancellationHandler {
+    /// spent afterwards. Returns the number of the wake that fired the ticket, if a change did:
+    /// the long-polls of one wake share their reads (``ReadCoalescer``).
+    @discardableResult
+    public func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async -> UInt64? {
+        guard deadline > .now else {
+            cancel(ticket)
+            return nil
+        }
+        return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 let (hasFired, newTimer) = waits.withLock { waits -> (Bool, UInt64?) in
                     guard waits.waiters[ticket.id] != nil else { return (true, nil) }
@@ -117,7 +124,7 @@ public final class SyncNotifier: Sendable {
                     waits.timerGeneration += 1
                     return (false, waits.timerGeneration)
                 }
-                if hasFired { continuation.resume() }
+                if hasFired { continuation.resume(returning: nil) }
                 if let newTimer {
                     Task.detached { [self] in await endWaits(generation: newTimer, sleepingUntil: deadline) }
                 }
@@ -141,24 +148,25 @@ public final class SyncNotifier: Sendable {
                 waits.timerTarget = waits.deadlines.min?.instant
                 return (expired, waits.timerTarget)
             }
-            if !expired.isEmpty { fire(expired) }
+            if !expired.isEmpty { fire(expired, wake: nil) }
         }
     }
 
     /// Fires the ticket (if it has not fired), ending its wait or the one it would begin.
     public func cancel(_ ticket: Ticket) {
-        fire([ticket.id])
+        fire([ticket.id], wake: nil)
     }
 
     /// Wakes the waits of `users` and of everyone waiting on `rooms`.
     public func wake(users: [String] = [], rooms: [String] = []) {
-        let ids = waits.withLock { waits in
+        let (ids, wake) = waits.withLock { waits in
             var ids: Set<UInt64> = []
             for user in users { ids.formUnion(waits.byUser[user] ?? []) }
             for room in rooms { ids.formUnion(waits.byRoom[room] ?? []) }
-            return ids
+            waits.wakes += 1
+            return (ids, waits.wakes)
         }
-        fire(ids)
+        fire(ids, wake: wake)
     }
 
     /// Wakes the waits an entry of a replication stream concerns: an event's room (and, for a
@@ -178,8 +186,9 @@ public final class SyncNotifier: Sendable {
         }
     }
 
-    /// Forgets the waits and resumes those already waiting, outside the lock.
-    private func fire(_ ids: some Sequence<UInt64>) {
+    /// Forgets the waits and resumes those already waiting, outside the lock, with the wake's
+    /// number when a change fires them.
+    private func fire(_ ids: some Sequence<UInt64>, wake: UInt64?) {
         let (fired, count) = waits.withLock { waits in
             let fired = ids.compactMap { waits.remove($0) }
             waits.compactDeadlines()
@@ -187,6 +196,6 @@ public final class SyncNotifier: Sendable {
         }
         guard !fired.isEmpty else { return }
         Self.longPolls.record(count)
-        for waiter in fired { waiter.continuation?.resume() }
+        for waiter in fired { waiter.continuation?.resume(returning: wake) }
     }
 }

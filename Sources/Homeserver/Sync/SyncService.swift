@@ -156,7 +156,7 @@ public struct SyncService: Sendable {
         let userID = requester.userID.description
         await presence.syncing(userID, setPresence: setPresence, timeout: timeout)
         var (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
-                                                      fullState: fullState)
+                                                      fullState: fullState, wake: nil)
         guard since != nil, timeout > .zero else { return result }
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             let ticket = notifier.register(userID: userID, rooms: joinedRooms)
@@ -167,20 +167,21 @@ public struct SyncService: Sendable {
             let presencePosition = await presence.position(orElse: result.nextBatch.presence)
             let changed = try await store.currentPositions() != result.nextBatch.positions
                 || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
-            await notifier.wait(ticket, until: changed ? .now : deadline)
+            let wake = await notifier.wait(ticket, until: changed ? .now : deadline)
             (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
-                                                      fullState: fullState)
+                                                      fullState: fullState, wake: wake)
         }
         return result
     }
 
     /// One computation of the changes, without waiting, and the joined rooms the filter lets
-    /// through (the rooms whose changes would wake a wait for more).
-    func changes(for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool) async throws
-        -> (SyncResult, joinedRooms: Set<String>) {
+    /// through (the rooms whose changes would wake a wait for more). `wake` is the notifier's
+    /// wake that ended the request's wait, if one did: its long-polls share their reads.
+    func changes(for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool, wake: UInt64?)
+        async throws -> (SyncResult, joinedRooms: Set<String>) {
         let userID = requester.userID.description
         let store = store
-        let now = try await sharedPositions.value(for: 0) { try await store.currentPositions() }
+        let now = try await sharedPositions.value(for: 0, wake: wake) { try await store.currentPositions() }
         let from = since?.positions ?? StreamPositions(all: -1)
         let allMemberships = try await memberships.value(for: userID)
         // Each joined room with events in the range, and whether any of them changed a membership:
@@ -188,7 +189,7 @@ public struct SyncService: Sendable {
         // joined room in full anyway, so it does not read its rooms' whole histories for this.
         let allJoinedIDs = allMemberships.filter { $0.membership == Membership.join }.map(\.roomID)
         let withEvents = since == nil ? [:] : try await sharedRoomChanges.value(
-            for: RoomChangesKey(rooms: allJoinedIDs, after: from.events, upTo: now.events)
+            for: RoomChangesKey(rooms: allJoinedIDs, after: from.events, upTo: now.events), wake: wake
         ) { try await store.roomsWithEvents(allJoinedIDs, after: from.events, upTo: now.events) }
         let device = try await devices.update(
             for: requester, since: since, now: now, memberships: allMemberships,
@@ -203,7 +204,7 @@ public struct SyncService: Sendable {
         let (sinceTyping, sincePresence) = (since?.typing ?? 0, since?.presence ?? 0)
         let showsTyping = filter.ephemeral.allows(type: "m.typing")
         let counters = showsTyping && !filter.presence.excludesEverything ? (typing: sinceTyping, presence: sincePresence)
-            : try await sharedCounters.value(for: 0) {
+            : try await sharedCounters.value(for: 0, wake: wake) {
                 (await typing.position(orElse: sinceTyping),
                  await presence.position(orElse: sincePresence))
             }
@@ -249,7 +250,8 @@ public struct SyncService: Sendable {
             : try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
-                                          upTo: now.events, userID: userID, filter: filter, isPresent: true)
+                                          upTo: now.events, userID: userID, filter: filter, isPresent: true,
+                                          wake: wake)
             room.accountData = accountDataByRoom[membership.roomID] ?? []
             room.receipts = filter.ephemeral.allows(type: "m.receipt") ? receiptsByRoom[membership.roomID] ?? [] : []
             // The summary changes only with memberships.
@@ -291,7 +293,7 @@ public struct SyncService: Sendable {
                 }
                 result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
                                                       upTo: event.streamPosition, userID: userID,
-                                                      filter: filter, isPresent: false))
+                                                      filter: filter, isPresent: false, wake: wake))
             }
         }
         return (result, Set(joinedIDs))
@@ -302,15 +304,17 @@ public struct SyncService: Sendable {
     /// everything before the timeline when `since` is `nil`, else what changed after `since` in a
     /// gap the timeline left out.
     ///
-    /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms.
+    /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms; `wake` is the
+    /// wake that ended the request's wait, if any.
     private func timeline(
-        of roomID: String, since: Int64?, upTo: Int64, userID: String, filter: SyncFilter, isPresent: Bool
+        of roomID: String, since: Int64?, upTo: Int64, userID: String, filter: SyncFilter, isPresent: Bool,
+        wake: UInt64?
     ) async throws -> SyncedRoom {
         let limit = filter.timelineLimit
         let rooms = rooms
         let key = TimelineKey(roomID: roomID, from: upTo, to: since, limit: limit + 1,
                               filter: filter.timeline.timelineFilter)
-        let shared = try await sharedTimelines.value(for: key) {
+        let shared = try await sharedTimelines.value(for: key, wake: wake) {
             try SharedTimeline(
                 newestFirst: try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
                                                       limit: limit + 1, filter: key.filter),
