@@ -228,12 +228,17 @@ public struct SyncStore: Sendable {
     /// without any are absent.
     public func unreadCounts(of requests: [UserRooms]) async throws
         -> [UserRooms: [String: (notifications: Int, highlights: Int)]] {
+        struct UserRoom: Hashable {
+            var user: String
+            var room: String
+        }
         // Each pair once: two devices of a user may ask for the same room.
-        var pairs: [(user: String, room: String)] = []
-        var seen: Set<[String]> = []
+        var pairs: [UserRoom] = []
+        var seen: Set<UserRoom> = []
         for request in requests {
-            for roomID in request.roomIDs where seen.insert([request.userID, roomID]).inserted {
-                pairs.append((request.userID, roomID))
+            for roomID in request.roomIDs {
+                let pair = UserRoom(user: request.userID, room: roomID)
+                if seen.insert(pair).inserted { pairs.append(pair) }
             }
         }
         guard !pairs.isEmpty else { return [:] }

@@ -109,10 +109,10 @@ public struct PresenceService: Sendable {
         return (current, events)
     }
 
-    /// The presence position now; `fallback` without presence or while Redis is unreachable.
-    public func position(orElse fallback: Int64) async -> Int64 {
-        guard isEnabled else { return fallback }
-        return (try? await registry.position()) ?? fallback
+    /// The presence position now; `nil` without presence or while Redis is unreachable.
+    public func position() async -> Int64? {
+        guard isEnabled else { return nil }
+        return try? await registry.position()
     }
 
     private func apply(_ update: PresenceRegistry.Update, to userID: String, now: Int64) async throws {

@@ -105,8 +105,9 @@ public final class SyncNotifier: Sendable {
     }
 
     /// Waits until the ticket fires, `deadline` passes or the task is cancelled; the ticket is
-    /// spent afterwards. Returns the number of the wake that fired the ticket, if a change did:
-    /// the long-polls of one wake share their reads (``ReadCoalescer``).
+    /// spent afterwards. Returns the number of the wake that fired the ticket while it waited: the
+    /// long-polls of one wake share their reads (``ReadCoalescer``). `nil` when the deadline
+    /// passed, the task was cancelled, or the ticket had fired before the wait began.
     @discardableResult
     public func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async -> UInt64? {
         guard deadline > .now else {

@@ -84,10 +84,20 @@ public struct SyncService: Sendable {
     let sharedRoomChanges = ReadCoalescer<RoomChangesKey, [String: Bool]>()
     let sharedTimelines = ReadCoalescer<TimelineKey, SharedTimeline>()
     /// The typing and presence counters, when a filter leaves their data out.
-    let sharedCounters = ReadCoalescer<Int, (typing: Int64, presence: Int64)>()
+    let sharedCounters = ReadCoalescer<Int, (typing: Int64?, presence: Int64?)>()
     /// Per-user reads of the long-polls a change wakes together, read in batches.
     let memberships: BatchedReader<String, [RoomMembership]>
     let unreadCounts: BatchedReader<UserRooms, [String: (notifications: Int, highlights: Int)]>
+
+    /// One computation of a request's changes: what the request asks for, and the notifier's wake
+    /// that ended its wait, if one did (the long-polls of one wake share their reads).
+    struct Pass: Sendable {
+        var requester: Requester
+        var since: SyncToken?
+        var filter: SyncFilter
+        var fullState: Bool
+        var wake: UInt64?
+    }
 
     struct RoomChangesKey: Hashable, Sendable {
         var rooms: [String]
@@ -155,30 +165,29 @@ public struct SyncService: Sendable {
         let deadline = ContinuousClock.now + timeout
         let userID = requester.userID.description
         await presence.syncing(userID, setPresence: setPresence, timeout: timeout)
-        var (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
-                                                      fullState: fullState, wake: nil)
+        var pass = Pass(requester: requester, since: since, filter: filter, fullState: fullState, wake: nil)
+        var (result, joinedRooms) = try await changes(in: pass)
         guard since != nil, timeout > .zero else { return result }
         while result.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             let ticket = notifier.register(userID: userID, rooms: joinedRooms)
             // Spent by the wait; this is for a check that throws before it.
             defer { notifier.cancel(ticket) }
             // Checked after registering: a change committed from here on also wakes the ticket.
-            let typingPosition = await typing.position(orElse: result.nextBatch.typing)
-            let presencePosition = await presence.position(orElse: result.nextBatch.presence)
+            let typingPosition = await typing.position() ?? result.nextBatch.typing
+            let presencePosition = await presence.position() ?? result.nextBatch.presence
             let changed = try await store.currentPositions() != result.nextBatch.positions
                 || typingPosition != result.nextBatch.typing || presencePosition != result.nextBatch.presence
-            let wake = await notifier.wait(ticket, until: changed ? .now : deadline)
-            (result, joinedRooms) = try await changes(for: requester, since: since, filter: filter,
-                                                      fullState: fullState, wake: wake)
+            pass.wake = await notifier.wait(ticket, until: changed ? .now : deadline)
+            (result, joinedRooms) = try await changes(in: pass)
         }
         return result
     }
 
-    /// One computation of the changes, without waiting, and the joined rooms the filter lets
-    /// through (the rooms whose changes would wake a wait for more). `wake` is the notifier's
-    /// wake that ended the request's wait, if one did: its long-polls share their reads.
-    func changes(for requester: Requester, since: SyncToken?, filter: SyncFilter, fullState: Bool, wake: UInt64?)
-        async throws -> (SyncResult, joinedRooms: Set<String>) {
+    /// The pass's changes, without waiting, and the joined rooms the filter lets through (the
+    /// rooms whose changes would wake a wait for more).
+    func changes(in pass: Pass) async throws -> (SyncResult, joinedRooms: Set<String>) {
+        let (requester, since, filter, fullState, wake) = (pass.requester, pass.since, pass.filter, pass.fullState,
+                                                           pass.wake)
         let userID = requester.userID.description
         let store = store
         let now = try await sharedPositions.value(for: 0, wake: wake) { try await store.currentPositions() }
@@ -203,17 +212,15 @@ public struct SyncService: Sendable {
         let (typing, presence) = (typing, presence)
         let (sinceTyping, sincePresence) = (since?.typing ?? 0, since?.presence ?? 0)
         let showsTyping = filter.ephemeral.allows(type: "m.typing")
-        let counters = showsTyping && !filter.presence.excludesEverything ? (typing: sinceTyping, presence: sincePresence)
-            : try await sharedCounters.value(for: 0, wake: wake) {
-                (await typing.position(orElse: sinceTyping),
-                 await presence.position(orElse: sincePresence))
-            }
+        // Shared as Redis gave them: each long-poll falls back to its own token's positions.
+        let counters = showsTyping && !filter.presence.excludesEverything ? (typing: nil, presence: nil)
+            : try await sharedCounters.value(for: 0, wake: wake) { (await typing.position(), await presence.position()) }
         let typingNow = showsTyping ? await typing.snapshot(of: joinedIDs, after: sinceTyping)
-            : TypingRegistry.Snapshot(position: counters.typing, typing: [:])
+            : TypingRegistry.Snapshot(position: counters.typing ?? sinceTyping, typing: [:])
         var nextPositions = now.atLeast(since?.positions)
         nextPositions.toDevice = max(device.toDevicePosition, since?.positions.toDevice ?? 0)
         let presenceNow = filter.presence.excludesEverything
-            ? (position: counters.presence, events: [])
+            ? (position: counters.presence ?? sincePresence, events: [])
             : try await presence.changes(for: userID, after: sincePresence)
         var result = SyncResult(nextBatch: SyncToken(nextPositions, typing: typingNow.position,
                                                      presence: presenceNow.position))
@@ -250,8 +257,7 @@ public struct SyncService: Sendable {
             : try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
         result.joined = try await concurrentlyInOrder(changedRooms) { membership in
             var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
-                                          upTo: now.events, userID: userID, filter: filter, isPresent: true,
-                                          wake: wake)
+                                          upTo: now.events, in: pass, isPresent: true)
             room.accountData = accountDataByRoom[membership.roomID] ?? []
             room.receipts = filter.ephemeral.allows(type: "m.receipt") ? receiptsByRoom[membership.roomID] ?? [] : []
             // The summary changes only with memberships.
@@ -292,8 +298,7 @@ public struct SyncService: Sendable {
                     continue
                 }
                 result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
-                                                      upTo: event.streamPosition, userID: userID,
-                                                      filter: filter, isPresent: false, wake: wake))
+                                                      upTo: event.streamPosition, in: pass, isPresent: false))
             }
         }
         return (result, Set(joinedIDs))
@@ -304,17 +309,15 @@ public struct SyncService: Sendable {
     /// everything before the timeline when `since` is `nil`, else what changed after `since` in a
     /// gap the timeline left out.
     ///
-    /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms; `wake` is the
-    /// wake that ended the request's wait, if any.
-    private func timeline(
-        of roomID: String, since: Int64?, upTo: Int64, userID: String, filter: SyncFilter, isPresent: Bool,
-        wake: UInt64?
-    ) async throws -> SyncedRoom {
+    /// `isPresent` says that `upTo` is the head just read, as it is for joined rooms.
+    private func timeline(of roomID: String, since: Int64?, upTo: Int64, in pass: Pass, isPresent: Bool)
+        async throws -> SyncedRoom {
+        let filter = pass.filter
         let limit = filter.timelineLimit
         let rooms = rooms
         let key = TimelineKey(roomID: roomID, from: upTo, to: since, limit: limit + 1,
                               filter: filter.timeline.timelineFilter)
-        let shared = try await sharedTimelines.value(for: key, wake: wake) {
+        let shared = try await sharedTimelines.value(for: key, wake: pass.wake) {
             try SharedTimeline(
                 newestFirst: try await rooms.timeline(of: roomID, from: upTo, to: since, direction: .backward,
                                                       limit: limit + 1, filter: key.filter),
@@ -329,7 +332,7 @@ public struct SyncService: Sendable {
             if let since { state = state.filter { $0.streamPosition > since } }
             state = state.filter { filter.state.allows(type: $0.type, sender: $0.sender) }
             if filter.lazyLoadMembers {
-                let senders = Set(events.map(\.sender)).union([userID])
+                let senders = Set(events.map(\.sender)).union([pass.requester.userID.description])
                 state = state.filter { $0.type != EventType.member || senders.contains($0.stateKey ?? "") }
             }
             state.sort { $0.streamPosition < $1.streamPosition }

@@ -54,9 +54,9 @@ public struct TypingService: Sendable {
         }
     }
 
-    /// The typing position now; `fallback` while Redis is unreachable.
-    public func position(orElse fallback: Int64) async -> Int64 {
-        (try? await registry.position()) ?? fallback
+    /// The typing position now; `nil` while Redis is unreachable.
+    public func position() async -> Int64? {
+        try? await registry.position()
     }
 
     /// The typing users of those of `roomIDs` whose typing changed after `position`.

@@ -133,15 +133,9 @@ struct JSONTextObject: ResponseGenerator {
         buffer.writeInteger(UInt8(ascii: "}"))
     }
 
-    /// Writes `string` as a JSON string: quoted as it is, unless it needs escaping.
+    /// Writes `string` as a JSON string.
     private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
-        guard JSONValue.needsNoEscaping(string) else {
-            buffer.writeString(JSONValue.string(string).jsonString())
-            return
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeString(string)
-        buffer.writeInteger(UInt8(ascii: "\""))
+        JSONValue.writeJSONText(ofString: string) { buffer.writeString($0) }
     }
 
     private static func writeArray(

@@ -29,10 +29,17 @@ extension JSONValue {
     /// `.string(string)`, without building a value or an intermediate string (identifiers in
     /// responses rarely need escaping).
     public static func appendJSONText(ofString string: String, to text: inout String) {
-        guard needsNoEscaping(string) else { return text.append(JSONValue.string(string).jsonString()) }
-        text.append("\"")
-        text.append(string)
-        text.append("\"")
+        writeJSONText(ofString: string) { text.append($0) }
+    }
+
+    /// Writes the JSON text of the string value `string` in pieces through `write`: `string`
+    /// between quotes when it needs no escaping, else its escaped text.
+    @inlinable
+    public static func writeJSONText(ofString string: String, _ write: (String) -> Void) {
+        guard needsNoEscaping(string) else { return write(JSONValue.string(string).jsonString()) }
+        write("\"")
+        write(string)
+        write("\"")
     }
 
     /// Whether the JSON text of the string value `string` is `string` between quotes: it holds no
