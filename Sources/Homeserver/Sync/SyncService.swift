@@ -72,7 +72,10 @@ public struct SyncResult: Sendable {
 /// (or lazy-loaded members) as an initial sync gives it; otherwise `state` holds only the state
 /// that changed in a gap left out of a `limited` timeline. Invites carry the room's stripped
 /// state; rooms left in the range carry their timeline up to the leave, and no later.
-public struct SyncService: Sendable {
+///
+/// A class, so that the closures and child tasks of a sync share one reference to it instead of
+/// copying (and retaining) each of its stores, services and readers.
+public final class SyncService: Sendable {
     let store: SyncStore
     let rooms: RoomStore
     let typing: TypingService
@@ -234,39 +237,10 @@ public struct SyncService: Sendable {
             : since == nil ? typingNow.typing.filter { !$0.value.isEmpty } : typingNow.typing
         let accountData = try await store.accountDataChanges(of: userID, after: from.accountData, upTo: now.accountData)
         result.accountData = accountData.filter { $0.roomID == nil && filter.accountData.allows(type: $0.type) }
-        let accountDataByRoom = Dictionary(grouping: accountData.filter { change in
-            change.roomID != nil && filter.roomAccountData.allows(type: change.type)
-        }) { $0.roomID ?? "" }
-
-        // Read even when filtered out: the user's own read receipts change their unread counts.
-        let receiptsByRoom = Dictionary(
-            grouping: try await store.receipts(in: joinedIDs, for: userID, after: from.receipts, upTo: now.receipts),
-            by: \.roomID
+        result.joined = try await joinedRooms(
+            joined, of: userID, since: since, now: now, filter: filter, fullState: fullState, withEvents: withEvents,
+            accountData: accountData, typing: typingByRoom, wake: wake
         )
-        @Sendable func isNew(_ membership: RoomMembership) -> Bool {
-            since == nil || fullState || membership.streamPosition > from.events
-        }
-        let changedRooms = joined.filter { membership in
-            isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
-                || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
-        }
-        let unread = changedRooms.isEmpty ? [:]
-            : try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
-        result.joined = try await concurrentlyInOrder(changedRooms) { membership in
-            var room = try await timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
-                                          upTo: now.events, userID: userID, filter: filter, isPresent: true,
-                                          wake: wake)
-            room.accountData = accountDataByRoom[membership.roomID] ?? []
-            room.receipts = filter.ephemeral.allows(type: "m.receipt") ? receiptsByRoom[membership.roomID] ?? [] : []
-            // The summary changes only with memberships.
-            if isNew(membership) || withEvents[membership.roomID] == true {
-                room.summary = try await store.memberSummary(of: membership.roomID, reader: userID)
-            }
-            room.typing = typingByRoom[membership.roomID]
-            room.unread = unread[membership.roomID] ?? (0, 0)
-            return room
-        }
-
         // Invites, knocks and leaves to show: those in the range, and an initial sync's leaves if asked.
         let shown = memberships.filter { membership in
             switch membership.membership {
@@ -276,31 +250,88 @@ public struct SyncService: Sendable {
             default: false
             }
         }
-        let events = shown.isEmpty ? [:] : try await rooms.events(shown.map(\.eventID))
+        if !shown.isEmpty {
+            (result.invited, result.knocked, result.left) = try await otherRooms(
+                shown, of: userID, since: since, filter: filter, wake: wake
+            )
+        }
+        return (result, Set(joinedIDs))
+    }
+
+    // Each part of a pass has a function (and an async frame) of its own, which is freed when it
+    // returns: as one function, a pass's frame took about 6 KB, and each of the thousands of
+    // long-polls that one message wakes at once allocated it from the heap.
+
+    /// The joined rooms to show of `joined`: those that are new to the user, or have events,
+    /// account data (of `accountData`), receipts or typing changes in the range.
+    private func joinedRooms(
+        _ joined: [RoomMembership], of userID: String, since: SyncToken?, now: StreamPositions, filter: SyncFilter,
+        fullState: Bool, withEvents: [String: Bool], accountData: [AccountDataChange], typing: [String: [String]],
+        wake: UInt64?
+    ) async throws -> [SyncedRoom] {
+        let from = since?.positions ?? StreamPositions(all: -1)
+        let accountDataByRoom = Dictionary(grouping: accountData.filter { change in
+            change.roomID != nil && filter.roomAccountData.allows(type: change.type)
+        }) { $0.roomID ?? "" }
+        // Read even when filtered out: the user's own read receipts change their unread counts.
+        let receiptsByRoom = Dictionary(
+            grouping: try await store.receipts(in: joined.map(\.roomID), for: userID, after: from.receipts,
+                                               upTo: now.receipts),
+            by: \.roomID
+        )
+        @Sendable func isNew(_ membership: RoomMembership) -> Bool {
+            since == nil || fullState || membership.streamPosition > from.events
+        }
+        let changedRooms = joined.filter { membership in
+            isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
+                || receiptsByRoom[membership.roomID] != nil || typing[membership.roomID] != nil
+        }
+        guard !changedRooms.isEmpty else { return [] }
+        let unread = try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
+        return try await concurrentlyInOrder(changedRooms) { membership in
+            var room = try await self.timeline(of: membership.roomID, since: isNew(membership) ? nil : from.events,
+                                               upTo: now.events, userID: userID, filter: filter, isPresent: true,
+                                               wake: wake)
+            room.accountData = accountDataByRoom[membership.roomID] ?? []
+            room.receipts = filter.ephemeral.allows(type: "m.receipt") ? receiptsByRoom[membership.roomID] ?? [] : []
+            // The summary changes only with memberships.
+            if isNew(membership) || withEvents[membership.roomID] == true {
+                room.summary = try await self.store.memberSummary(of: membership.roomID, reader: userID)
+            }
+            room.typing = typing[membership.roomID]
+            room.unread = unread[membership.roomID] ?? (0, 0)
+            return room
+        }
+    }
+
+    /// The `invite`, `knock` and `leave` sections of the memberships `shown`.
+    private func otherRooms(
+        _ shown: [RoomMembership], of userID: String, since: SyncToken?, filter: SyncFilter, wake: UInt64?
+    ) async throws -> (invited: [StrippedRoom], knocked: [StrippedRoom], left: [SyncedRoom]) {
+        let from = since?.positions ?? StreamPositions(all: -1)
+        var (invited, knocked, left): ([StrippedRoom], [StrippedRoom], [SyncedRoom]) = ([], [], [])
+        let events = try await rooms.events(shown.map(\.eventID))
         for membership in shown {
             guard let event = events[membership.eventID] else { continue }
             switch membership.membership {
             case Membership.invite:
-                result.invited.append(StrippedRoom(roomID: membership.roomID,
-                                                   strippedState: try await strippedState(of: event)))
+                invited.append(StrippedRoom(roomID: membership.roomID, strippedState: try await strippedState(of: event)))
             case Membership.knock:
-                result.knocked.append(StrippedRoom(roomID: membership.roomID,
-                                                   strippedState: try await strippedState(of: event)))
+                knocked.append(StrippedRoom(roomID: membership.roomID, strippedState: try await strippedState(of: event)))
             default:
                 guard try await store.wasJoined(userID, to: membership.roomID) else {
                     // Someone who never joined (a rejected invite or knock) sees only their membership.
-                    result.left.append(SyncedRoom(roomID: membership.roomID, timeline: [event],
-                                                  formattedTimeline: nil, limited: false,
-                                                  previousBatch: event.streamPosition - 1, state: [], accountData: [],
-                                                  receipts: [], summary: nil, typing: nil, unread: nil))
+                    left.append(SyncedRoom(roomID: membership.roomID, timeline: [event], formattedTimeline: nil,
+                                           limited: false, previousBatch: event.streamPosition - 1, state: [],
+                                           accountData: [], receipts: [], summary: nil, typing: nil, unread: nil))
                     continue
                 }
-                result.left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
-                                                      upTo: event.streamPosition, userID: userID,
-                                                      filter: filter, isPresent: false, wake: wake))
+                left.append(try await timeline(of: membership.roomID, since: since.map { _ in from.events },
+                                               upTo: event.streamPosition, userID: userID, filter: filter,
+                                               isPresent: false, wake: wake))
             }
         }
-        return (result, Set(joinedIDs))
+        return (invited, knocked, left)
     }
 
     /// A room's timeline in the gap range `(since, upTo]` (from the room's start when `since` is
@@ -327,20 +358,31 @@ public struct SyncService: Sendable {
         }
         let (events, limited, texts) = (shared.events, shared.limited, shared.texts)
         let start = (events.first?.streamPosition).map { $0 - 1 } ?? upTo
-        var state: [PersistedEvent] = []
-        if since == nil || limited {
-            state = try await stateBefore(events, of: roomID, at: start, isPresent: isPresent)
-            if let since { state = state.filter { $0.streamPosition > since } }
-            state = state.filter { filter.state.allows(type: $0.type, sender: $0.sender) }
-            if filter.lazyLoadMembers {
-                let senders = Set(events.map(\.sender)).union([userID])
-                state = state.filter { $0.type != EventType.member || senders.contains($0.stateKey ?? "") }
-            }
-            state.sort { $0.streamPosition < $1.streamPosition }
-        }
+        let state = since != nil && !limited ? []
+            : try await state(before: events, of: roomID, at: start, since: since, isPresent: isPresent,
+                              userID: userID, filter: filter)
         return SyncedRoom(roomID: roomID, timeline: events, formattedTimeline: texts, limited: limited,
                           previousBatch: start, state: state, accountData: [], receipts: [], summary: nil, typing: nil,
                           unread: nil)
+    }
+
+    /// The state the filter shows of the room's state before `timeline`, which starts after gap
+    /// `start`: all of it when `since` is `nil`, else what changed after `since`, ordered by
+    /// position. Never inlined: most timelines need no state, and its frame would make theirs
+    /// larger.
+    @inline(never)
+    private func state(
+        before timeline: [PersistedEvent], of roomID: String, at start: Int64, since: Int64?, isPresent: Bool,
+        userID: String, filter: SyncFilter
+    ) async throws -> [PersistedEvent] {
+        var state = try await stateBefore(timeline, of: roomID, at: start, isPresent: isPresent)
+        if let since { state = state.filter { $0.streamPosition > since } }
+        state = state.filter { filter.state.allows(type: $0.type, sender: $0.sender) }
+        if filter.lazyLoadMembers {
+            let senders = Set(timeline.map(\.sender)).union([userID])
+            state = state.filter { $0.type != EventType.member || senders.contains($0.stateKey ?? "") }
+        }
+        return state.sorted { $0.streamPosition < $1.streamPosition }
     }
 
     /// The room's state before `timeline`, which starts after gap `start`. When the timeline
@@ -361,7 +403,16 @@ public struct SyncService: Sendable {
     ) async throws -> [Transformed] {
         // Most woken long-polls have one room to show: no child task for it.
         if elements.count == 1 { return [try await transform(elements[0])] }
-        return try await withThrowingTaskGroup(of: (Int, Transformed).self) { group in
+        return try await inTaskGroup(elements, transform)
+    }
+
+    /// ``concurrentlyInOrder(_:_:)`` of several elements, in child tasks. Never inlined: its
+    /// task group's body would make the frame of every caller about 1.5 KB larger.
+    @inline(never)
+    private func inTaskGroup<Element: Sendable, Transformed: Sendable>(
+        _ elements: [Element], _ transform: @escaping @Sendable (Element) async throws -> Transformed
+    ) async throws -> [Transformed] {
+        try await withThrowingTaskGroup(of: (Int, Transformed).self) { group in
             var results = [Transformed?](repeating: nil, count: elements.count)
             var next = 0
             func startNext() {

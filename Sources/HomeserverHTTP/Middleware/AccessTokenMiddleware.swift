@@ -21,6 +21,15 @@ public struct AccessTokenMiddleware: RouterMiddleware {
         _ request: Request, context: MatrixRequestContext,
         next: (Request, MatrixRequestContext) async throws -> Response
     ) async throws -> Response {
+        try await next(request, try await authenticated(request, context: context))
+    }
+
+    /// `context` with the requester of the request's access token, whose use is recorded. Never
+    /// inlined, so that the frames of the token's lookup are freed before the request runs,
+    /// instead of being held by every request while it runs (a long-poll, up to its timeout).
+    @inline(never)
+    private func authenticated(_ request: Request, context: MatrixRequestContext) async throws
+        -> MatrixRequestContext {
         guard let token = Self.accessToken(of: request) else {
             throw MatrixError(.missingToken, "Missing access token")
         }
@@ -28,7 +37,7 @@ public struct AccessTokenMiddleware: RouterMiddleware {
         let requester = try await accounts.authenticate(accessToken: token)
         context.requester = requester
         try await activity?.record(requester, address: request.clientAddress(context: context))
-        return try await next(request, context)
+        return context
     }
 
     /// The bearer token of the `Authorization` header, else the `access_token` query parameter.

@@ -16,17 +16,26 @@ public struct MatrixErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let challenge as AuthenticationChallenge {
-            return .json(challenge.body, status: .unauthorized)
         } catch {
-            let (matrixError, isUnexpected) = MatrixError.from(error)
-            if isUnexpected {
-                context.logger.error(
-                    "request failed",
-                    metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"]
-                )
-            }
-            return .json(matrixError.body, status: MatrixError.status(for: error, mapped: matrixError, isUnexpected: isUnexpected))
+            return Self.response(to: error, of: request, context: context)
         }
+    }
+
+    /// The error response to `error`. A function of its own, never inlined, so that its
+    /// temporaries stay out of the async frame that every request holds while it runs (a long-poll
+    /// holds it for up to its timeout).
+    @inline(never)
+    static func response(to error: any Error, of request: Request, context: Context) -> Response {
+        if let challenge = error as? AuthenticationChallenge {
+            return .json(challenge.body, status: .unauthorized)
+        }
+        let (matrixError, isUnexpected) = MatrixError.from(error)
+        if isUnexpected {
+            context.logger.error(
+                "request failed",
+                metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"]
+            )
+        }
+        return .json(matrixError.body, status: MatrixError.status(for: error, mapped: matrixError, isUnexpected: isUnexpected))
     }
 }

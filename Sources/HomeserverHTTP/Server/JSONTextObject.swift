@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MatrixCore
 
@@ -7,9 +8,11 @@ import MatrixCore
 /// writes every other response.
 ///
 /// Nested objects and arrays of texts are kept as they are and written out once, into one
-/// buffer sized up front that becomes the response body: a `/sync` response nests dozens of
+/// byte array sized up front that becomes the response body: a `/sync` response nests dozens of
 /// them, and serializing each into a string of its own cost more than the rest of writing the
-/// response.
+/// response. The array takes the dozens of small pieces (a comma, a key, a quote) at the cost
+/// of an inlined append each, where a `ByteBuffer` checks its storage and exclusive access for
+/// every write; the body is then one copy of it.
 struct JSONTextObject: ResponseGenerator {
     /// A member's value, not serialized yet.
     private enum Member {
@@ -74,8 +77,8 @@ struct JSONTextObject: ResponseGenerator {
         // Room for a typical object at once, instead of growing through 1, 2, 4 and 8.
         if members.capacity == 0 { members.reserveCapacity(8) }
         var index = members.endIndex
-        while index > members.startIndex, key.utf8.lexicographicallyPrecedes(members[index - 1].key.utf8) { index -= 1 }
-        if index > members.startIndex, members[index - 1].key.utf8.elementsEqual(key.utf8) {
+        while index > members.startIndex, Self.utf8Order(key, members[index - 1].key) < 0 { index -= 1 }
+        if index > members.startIndex, Self.utf8Order(members[index - 1].key, key) == 0 {
             members[index - 1].value = member
         } else if index == members.endIndex {
             members.append((key, member))
@@ -84,16 +87,34 @@ struct JSONTextObject: ResponseGenerator {
         }
     }
 
-    /// The object's JSON text.
-    var text: String {
-        String(buffer: bytes)
+    /// How `a` and `b` compare by their UTF-8 bytes (code points): negative, zero or positive.
+    private static func utf8Order(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
+                return order != 0 ? order : a.count - b.count
+            }
+        }
     }
 
-    /// The object's JSON text as UTF-8, in one buffer sized up front.
+    /// The object's JSON text.
+    var text: String {
+        String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The object's JSON text as a response body.
     var bytes: ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: byteCount)
-        write(to: &buffer)
-        return buffer
+        ByteBuffer(bytes: utf8)
+    }
+
+    /// The object's JSON text as UTF-8, written into one array sized up front.
+    private var utf8: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(byteCount)
+        write(to: &output)
+        return output
     }
 
     /// The text's length in bytes, to reserve; strings that need escaping come out longer, and
@@ -111,42 +132,42 @@ struct JSONTextObject: ResponseGenerator {
         }
     }
 
-    private func write(to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "{"))
+    private func write(to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
         for index in members.indices {
-            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-            Self.writeString(members[index].key, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: ":"))
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            Self.writeString(members[index].key, to: &output)
+            output.append(UInt8(ascii: ":"))
             switch members[index].value {
             case .text(let value):
-                buffer.writeString(value)
+                output.append(contentsOf: value.utf8)
             case .string(let string):
-                Self.writeString(string, to: &buffer)
+                Self.writeString(string, to: &output)
             case .array(let elements):
-                Self.writeArray(elements, to: &buffer) { element, buffer in buffer.writeString(element) }
+                Self.writeArray(elements, to: &output) { element, output in output.append(contentsOf: element.utf8) }
             case .strings(let strings):
-                Self.writeArray(strings, to: &buffer) { string, buffer in Self.writeString(string, to: &buffer) }
+                Self.writeArray(strings, to: &output) { string, output in Self.writeString(string, to: &output) }
             case .object(let object):
-                object.write(to: &buffer)
+                object.write(to: &output)
             }
         }
-        buffer.writeInteger(UInt8(ascii: "}"))
+        output.append(UInt8(ascii: "}"))
     }
 
     /// Writes `string` as a JSON string.
-    private static func writeString(_ string: String, to buffer: inout ByteBuffer) {
-        JSONValue.writeJSONText(ofString: string) { buffer.writeString($0) }
+    private static func writeString(_ string: String, to output: inout [UInt8]) {
+        JSONValue.writeJSONText(ofString: string) { output.append(contentsOf: $0.utf8) }
     }
 
     private static func writeArray(
-        _ elements: [String], to buffer: inout ByteBuffer, _ writeElement: (String, inout ByteBuffer) -> Void
+        _ elements: [String], to output: inout [UInt8], _ writeElement: (String, inout [UInt8]) -> Void
     ) {
-        buffer.writeInteger(UInt8(ascii: "["))
+        output.append(UInt8(ascii: "["))
         for index in elements.indices {
-            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-            writeElement(elements[index], &buffer)
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            writeElement(elements[index], &output)
         }
-        buffer.writeInteger(UInt8(ascii: "]"))
+        output.append(UInt8(ascii: "]"))
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -45,7 +45,15 @@ extension JSONValue {
     /// Whether the JSON text of the string value `string` is `string` between quotes: it holds no
     /// control character, quote or backslash to escape.
     public static func needsNoEscaping(_ string: String) -> Bool {
-        !string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        // Over the string's bytes in memory when it has them (native strings do): walking the
+        // UTF-8 view index by index costs several times more, and responses check every string.
+        string.utf8.withContiguousStorageIfAvailable { !$0.contains(where: isEscaped) }
+            ?? !string.utf8.contains(where: isEscaped)
+    }
+
+    /// Whether a string's UTF-8 byte `byte` is escaped in JSON text.
+    private static func isEscaped(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// Compact JSON text for responses: lenient canonical JSON, with NaN and infinities as `null`.
