@@ -8,11 +8,10 @@ import MatrixCore
 /// writes every other response.
 ///
 /// Nested objects and arrays of texts are kept as they are and written out once, into one
-/// byte array sized up front that becomes the response body: a `/sync` response nests dozens of
+/// buffer of its exact size that becomes the response body: a `/sync` response nests dozens of
 /// them, and serializing each into a string of its own cost more than the rest of writing the
-/// response. The array takes the dozens of small pieces (a comma, a key, a quote) at the cost
-/// of an inlined append each, where a `ByteBuffer` checks its storage and exclusive access for
-/// every write; the body is then one copy of it.
+/// response. The dozens of small pieces (a comma, a key, a quote) are written through a raw
+/// pointer, where a `ByteBuffer` checks its storage and exclusive access for every write.
 struct JSONTextObject: ResponseGenerator {
     /// A member's value, not serialized yet.
     private enum Member {
@@ -101,38 +100,34 @@ struct JSONTextObject: ResponseGenerator {
 
     /// The object's JSON text.
     var text: String {
-        String(decoding: utf8, as: UTF8.self)
-    }
-
-    /// The object's JSON text as a response body.
-    var bytes: ByteBuffer {
-        ByteBuffer(bytes: utf8)
-    }
-
-    /// The object's JSON text as UTF-8, written into one array sized up front.
-    private var utf8: [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(byteCount)
-        write(to: &output)
-        return output
-    }
-
-    /// The text's length in bytes, to reserve; strings that need escaping come out longer, and
-    /// the buffer then grows past it.
-    private var byteCount: Int {
-        members.reduce(2) { size, member in
-            let valueSize = switch member.value {
-            case .text(let text): text.utf8.count
-            case .string(let string): string.utf8.count + 2
-            case .array(let elements): elements.reduce(2) { $0 + $1.utf8.count + 1 }
-            case .strings(let strings): strings.reduce(2) { $0 + $1.utf8.count + 3 }
-            case .object(let object): object.byteCount
-            }
-            return size + member.key.utf8.count + valueSize + 4
+        let count = byteCount
+        return String(unsafeUninitializedCapacity: count) { memory in
+            var writer = ByteWriter(memory: UnsafeMutableRawBufferPointer(memory))
+            write(to: &writer)
+            return writer.count
         }
     }
 
-    private func write(to output: inout [UInt8]) {
+    /// The object's JSON text as a response body, written into one buffer of its size.
+    var bytes: ByteBuffer {
+        let count = byteCount
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { memory in
+            var writer = ByteWriter(memory: memory)
+            write(to: &writer)
+            return writer.count
+        }
+        return buffer
+    }
+
+    /// The text's length in bytes: what ``write(to:)`` writes, counted by writing it nowhere.
+    private var byteCount: Int {
+        var counter = ByteCounter()
+        write(to: &counter)
+        return counter.count
+    }
+
+    private func write(to output: inout some ByteSink) {
         output.append(UInt8(ascii: "{"))
         for index in members.indices {
             if index > 0 { output.append(UInt8(ascii: ",")) }
@@ -140,11 +135,11 @@ struct JSONTextObject: ResponseGenerator {
             output.append(UInt8(ascii: ":"))
             switch members[index].value {
             case .text(let value):
-                output.append(contentsOf: value.utf8)
+                output.append(value)
             case .string(let string):
                 Self.writeString(string, to: &output)
             case .array(let elements):
-                Self.writeArray(elements, to: &output) { element, output in output.append(contentsOf: element.utf8) }
+                Self.writeArray(elements, to: &output) { element, output in output.append(element) }
             case .strings(let strings):
                 Self.writeArray(strings, to: &output) { string, output in Self.writeString(string, to: &output) }
             case .object(let object):
@@ -155,12 +150,12 @@ struct JSONTextObject: ResponseGenerator {
     }
 
     /// Writes `string` as a JSON string.
-    private static func writeString(_ string: String, to output: inout [UInt8]) {
-        JSONValue.writeJSONText(ofString: string) { output.append(contentsOf: $0.utf8) }
+    private static func writeString<Sink: ByteSink>(_ string: String, to output: inout Sink) {
+        JSONValue.writeJSONText(ofString: string) { output.append($0) }
     }
 
-    private static func writeArray(
-        _ elements: [String], to output: inout [UInt8], _ writeElement: (String, inout [UInt8]) -> Void
+    private static func writeArray<Sink: ByteSink>(
+        _ elements: [String], to output: inout Sink, _ writeElement: (String, inout Sink) -> Void
     ) {
         output.append(UInt8(ascii: "["))
         for index in elements.indices {
@@ -173,5 +168,45 @@ struct JSONTextObject: ResponseGenerator {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: bytes))
+    }
+}
+
+/// Where ``JSONTextObject`` writes its text: the same walk first counts the bytes, then writes
+/// them into memory of exactly that size, with no buffer growing and no intermediate copy.
+private protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(_ text: String)
+}
+
+/// Counts the bytes appended.
+private struct ByteCounter: ByteSink {
+    var count = 0
+
+    mutating func append(_ byte: UInt8) { count += 1 }
+    mutating func append(_ text: String) { count += text.utf8.count }
+}
+
+/// Writes the bytes appended into `memory`, which must have room for them.
+private struct ByteWriter: ByteSink {
+    let memory: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(memory: UnsafeMutableRawBufferPointer) {
+        self.memory = memory
+    }
+
+    mutating func append(_ byte: UInt8) {
+        precondition(count < memory.count, "JSON text longer than counted")
+        memory[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            precondition(utf8.count <= memory.count - count, "JSON text longer than counted")
+            UnsafeMutableRawBufferPointer(rebasing: memory[count...]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+            count += utf8.count
+        }
     }
 }
