@@ -259,7 +259,7 @@ public final class SyncService: Sendable {
     }
 
     // Each part of a pass has a function (and an async frame) of its own, which is freed when it
-    // returns: as one function, a pass's frame took about 6 KB, and each of the thousands of
+    // returns: as one function, a pass's frame took about 7 KB, and each of the thousands of
     // long-polls that one message wakes at once allocated it from the heap.
 
     /// The joined rooms to show of `joined`: those that are new to the user, or have events,

@@ -25,7 +25,7 @@ public struct MatrixErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// temporaries stay out of the async frame that every request holds while it runs (a long-poll
     /// holds it for up to its timeout).
     @inline(never)
-    static func response(to error: any Error, of request: Request, context: Context) -> Response {
+    private static func response(to error: any Error, of request: Request, context: Context) -> Response {
         if let challenge = error as? AuthenticationChallenge {
             return .json(challenge.body, status: .unauthorized)
         }
