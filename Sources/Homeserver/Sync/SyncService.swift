@@ -189,7 +189,7 @@ public final class SyncService: Sendable {
         let userID = requester.userID.description
         let store = store
         let now = try await sharedPositions.value(for: 0, wake: wake) { try await store.currentPositions() }
-        let from = since?.positions ?? StreamPositions(all: -1)
+        let from = Self.positions(of: since)
         let allMemberships = try await memberships.value(for: userID)
         // Each joined room with events in the range, and whether any of them changed a membership:
         // read once for the long-polls a change wakes together. An initial sync shows every
@@ -239,7 +239,7 @@ public final class SyncService: Sendable {
         result.accountData = accountData.filter { $0.roomID == nil && filter.accountData.allows(type: $0.type) }
         result.joined = try await joinedRooms(
             joined, of: userID, since: since, now: now, filter: filter, fullState: fullState, withEvents: withEvents,
-            accountData: accountData, typing: typingByRoom, wake: wake
+            accountData: accountData, typingByRoom: typingByRoom, wake: wake
         )
         // Invites, knocks and leaves to show: those in the range, and an initial sync's leaves if asked.
         let shown = memberships.filter { membership in
@@ -262,14 +262,20 @@ public final class SyncService: Sendable {
     // returns: as one function, a pass's frame took about 7 KB, and each of the thousands of
     // long-polls that one message wakes at once allocated it from the heap.
 
+    /// The positions a sync from `since` reads after: before every stream's first for an
+    /// initial sync.
+    private static func positions(of since: SyncToken?) -> StreamPositions {
+        since?.positions ?? StreamPositions(all: -1)
+    }
+
     /// The joined rooms to show of `joined`: those that are new to the user, or have events,
-    /// account data (of `accountData`), receipts or typing changes in the range.
+    /// account data (of `accountData`), receipts or typing changes (of `typingByRoom`) in the range.
     private func joinedRooms(
         _ joined: [RoomMembership], of userID: String, since: SyncToken?, now: StreamPositions, filter: SyncFilter,
-        fullState: Bool, withEvents: [String: Bool], accountData: [AccountDataChange], typing: [String: [String]],
-        wake: UInt64?
+        fullState: Bool, withEvents: [String: Bool], accountData: [AccountDataChange],
+        typingByRoom: [String: [String]], wake: UInt64?
     ) async throws -> [SyncedRoom] {
-        let from = since?.positions ?? StreamPositions(all: -1)
+        let from = Self.positions(of: since)
         let accountDataByRoom = Dictionary(grouping: accountData.filter { change in
             change.roomID != nil && filter.roomAccountData.allows(type: change.type)
         }) { $0.roomID ?? "" }
@@ -284,7 +290,7 @@ public final class SyncService: Sendable {
         }
         let changedRooms = joined.filter { membership in
             isNew(membership) || withEvents[membership.roomID] != nil || accountDataByRoom[membership.roomID] != nil
-                || receiptsByRoom[membership.roomID] != nil || typing[membership.roomID] != nil
+                || receiptsByRoom[membership.roomID] != nil || typingByRoom[membership.roomID] != nil
         }
         guard !changedRooms.isEmpty else { return [] }
         let unread = try await unreadCounts.value(for: UserRooms(userID: userID, roomIDs: changedRooms.map(\.roomID)))
@@ -298,7 +304,7 @@ public final class SyncService: Sendable {
             if isNew(membership) || withEvents[membership.roomID] == true {
                 room.summary = try await self.store.memberSummary(of: membership.roomID, reader: userID)
             }
-            room.typing = typing[membership.roomID]
+            room.typing = typingByRoom[membership.roomID]
             room.unread = unread[membership.roomID] ?? (0, 0)
             return room
         }
@@ -308,7 +314,7 @@ public final class SyncService: Sendable {
     private func otherRooms(
         _ shown: [RoomMembership], of userID: String, since: SyncToken?, filter: SyncFilter, wake: UInt64?
     ) async throws -> (invited: [StrippedRoom], knocked: [StrippedRoom], left: [SyncedRoom]) {
-        let from = since?.positions ?? StreamPositions(all: -1)
+        let from = Self.positions(of: since)
         var (invited, knocked, left): ([StrippedRoom], [StrippedRoom], [SyncedRoom]) = ([], [], [])
         let events = try await rooms.events(shown.map(\.eventID))
         for membership in shown {
