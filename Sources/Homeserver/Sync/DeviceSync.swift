@@ -3,19 +3,17 @@ import Storage
 /// The device-scoped parts of a `/sync` response: to-device messages, device list changes and
 /// the device's key counts.
 ///
-/// The to-device queues and key counts of the long-polls that one change wakes together are read
-/// in batches (``BatchedReader``).
+/// The to-device queues of the long-polls that one change wakes together are read in batches
+/// (``BatchedReader``); the key counts come with the user's memberships (``SyncService``).
 struct DeviceSync: Sendable {
     let tracker: DeviceListTracker
     let queues: BatchedReader<ToDeviceRead, [QueuedDeviceMessage]>
-    let keyCounts: BatchedReader<UserDevice, DeviceKeyCounts>
 
-    init(toDevice: ToDeviceStore, keys: EndToEndKeyStore, tracker: DeviceListTracker) {
+    init(toDevice: ToDeviceStore, tracker: DeviceListTracker) {
         self.tracker = tracker
         queues = BatchedReader(absent: []) { reads in
             try await toDevice.acknowledgeAndRead(reads, limit: ToDeviceService.deliveryLimit)
         }
-        keyCounts = BatchedReader(absent: DeviceKeyCounts()) { devices in try await keys.keyCounts(of: devices) }
     }
 
     /// What a sync tells one device.
@@ -32,10 +30,11 @@ struct DeviceSync: Sendable {
     }
 
     /// The device's update between `since` (everything when `nil`; no device list changes then)
-    /// and `now`. Messages up to `since` are acknowledged, so they are deleted.
+    /// and `now`, with its key counts `keyCounts`. Messages up to `since` are acknowledged, so
+    /// they are deleted.
     func update(
         for requester: Requester, since: SyncToken?, now: StreamPositions, memberships: [RoomMembership],
-        roomsWithMembershipChanges: Set<String>
+        roomsWithMembershipChanges: Set<String>, keyCounts: DeviceKeyCounts
     ) async throws -> Update {
         let userID = requester.userID.description
         let device = UserDevice(userID: userID, deviceID: requester.deviceID)
@@ -48,7 +47,7 @@ struct DeviceSync: Sendable {
         } else {
             (Set<String>(), Set<String>())
         }
-        let counts = DeviceKeyService.reported(try await keyCounts.value(for: device))
+        let counts = DeviceKeyService.reported(keyCounts)
         return Update(
             messages: messages.map(\.json),
             toDevicePosition: isPartial ? (messages.last?.position ?? now.toDevice) : now.toDevice,

@@ -88,9 +88,17 @@ public final class SyncService: Sendable {
     let sharedTimelines = ReadCoalescer<TimelineKey, SharedTimeline>()
     /// The typing and presence counters, when a filter leaves their data out.
     let sharedCounters = ReadCoalescer<Int, (typing: Int64?, presence: Int64?)>()
-    /// Per-user reads of the long-polls a change wakes together, read in batches.
-    let memberships: BatchedReader<String, [RoomMembership]>
+    /// Per-device reads of the long-polls a change wakes together, read in batches: the user's
+    /// memberships and the device's key counts, read together so that a woken long-poll waits
+    /// for one batch instead of two.
+    let userDevices: BatchedReader<UserDevice, UserDeviceState>
     let unreadCounts: BatchedReader<UserRooms, [String: (notifications: Int, highlights: Int)]>
+
+    /// A user's memberships (every room they have one in) and their device's key counts.
+    struct UserDeviceState: Sendable {
+        var memberships: [RoomMembership] = []
+        var keyCounts = DeviceKeyCounts()
+    }
 
     struct RoomChangesKey: Hashable, Sendable {
         var rooms: [String]
@@ -142,9 +150,17 @@ public final class SyncService: Sendable {
         self.rooms = rooms
         self.typing = typing
         self.presence = presence
-        self.devices = DeviceSync(toDevice: toDevice, keys: keys, tracker: DeviceListTracker(store: store))
+        self.devices = DeviceSync(toDevice: toDevice, tracker: DeviceListTracker(store: store))
         self.notifier = notifier
-        memberships = BatchedReader(absent: []) { userIDs in try await store.memberships(of: userIDs) }
+        userDevices = BatchedReader(absent: UserDeviceState()) { devices in
+            async let memberships = store.memberships(of: Array(Set(devices.map(\.userID))))
+            async let keyCounts = keys.keyCounts(of: devices)
+            let (membershipsByUser, keyCountsByDevice) = try await (memberships, keyCounts)
+            return Dictionary(devices.map { device in
+                (device, UserDeviceState(memberships: membershipsByUser[device.userID] ?? [],
+                                         keyCounts: keyCountsByDevice[device] ?? DeviceKeyCounts()))
+            }, uniquingKeysWith: { first, _ in first })
+        }
         unreadCounts = BatchedReader(absent: [:]) { requests in try await store.unreadCounts(of: requests) }
     }
 
@@ -190,7 +206,8 @@ public final class SyncService: Sendable {
         let store = store
         let now = try await sharedPositions.value(for: 0, wake: wake) { try await store.currentPositions() }
         let from = Self.positions(of: since)
-        let allMemberships = try await memberships.value(for: userID)
+        let userDevice = try await userDevices.value(for: UserDevice(userID: userID, deviceID: requester.deviceID))
+        let allMemberships = userDevice.memberships
         // Each joined room with events in the range, and whether any of them changed a membership:
         // read once for the long-polls a change wakes together. An initial sync shows every
         // joined room in full anyway, so it does not read its rooms' whole histories for this.
@@ -200,7 +217,7 @@ public final class SyncService: Sendable {
         ) { try await store.roomsWithEvents(allJoinedIDs, after: from.events, upTo: now.events) }
         let device = try await devices.update(
             for: requester, since: since, now: now, memberships: allMemberships,
-            roomsWithMembershipChanges: Set(withEvents.filter(\.value).keys)
+            roomsWithMembershipChanges: Set(withEvents.filter(\.value).keys), keyCounts: userDevice.keyCounts
         )
         let memberships = allMemberships.filter { filter.includes($0.roomID) }
         let joined = memberships.filter { $0.membership == Membership.join }
