@@ -64,4 +64,21 @@ struct CanonicalJSONTests {
         JSONValue.appendJSONText(ofString: string, to: &text)
         #expect(text == "prefix:" + JSONValue.string(string).jsonString())
     }
+
+    @Test("keys compare by their UTF-8 bytes: prefixes first, canonically equivalent spellings apart")
+    func utf8Order() throws {
+        #expect("abc".utf8Order(comparedTo: "abc") == 0)
+        #expect("".utf8Order(comparedTo: "") == 0)
+        #expect("ab".utf8Order(comparedTo: "abc") < 0)
+        #expect("abd".utf8Order(comparedTo: "abc") > 0)
+        #expect("Z".utf8Order(comparedTo: "a") < 0)
+        #expect("z".utf8Order(comparedTo: "\u{e9}") < 0)
+        // Equal under `==`, different keys here: "e" (0x65) comes before "é" (0xC3 0xA9).
+        #expect("e\u{301}" == "\u{e9}")
+        #expect("e\u{301}".utf8Order(comparedTo: "\u{e9}") < 0)
+        let object: JSONObject = ["\u{e9}": 2, "e\u{301}": 1, "z": 3]
+        #expect(object.keys.map { Array($0.utf8) } == ["e\u{301}", "z", "\u{e9}"].map { Array($0.utf8) })
+        #expect(Array(try JSONValue.object(object).canonicalJSON().utf8)
+                == Array(#"{"e\#u{301}":1,"z":3,"\#u{e9}":2}"#.utf8))
+    }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import MatrixCore
 
@@ -76,25 +75,13 @@ struct JSONTextObject: ResponseGenerator {
         // Room for a typical object at once, instead of growing through 1, 2, 4 and 8.
         if members.capacity == 0 { members.reserveCapacity(8) }
         var index = members.endIndex
-        while index > members.startIndex, Self.utf8Order(key, members[index - 1].key) < 0 { index -= 1 }
-        if index > members.startIndex, Self.utf8Order(members[index - 1].key, key) == 0 {
+        while index > members.startIndex, key.utf8Order(comparedTo: members[index - 1].key) < 0 { index -= 1 }
+        if index > members.startIndex, members[index - 1].key.utf8Order(comparedTo: key) == 0 {
             members[index - 1].value = member
         } else if index == members.endIndex {
             members.append((key, member))
         } else {
             members.insert((key, member), at: index)
-        }
-    }
-
-    /// How `a` and `b` compare by their UTF-8 bytes (code points): negative, zero or positive.
-    private static func utf8Order(_ a: String, _ b: String) -> Int {
-        var a = a, b = b
-        return a.withUTF8 { a in
-            b.withUTF8 { b in
-                let common = min(a.count, b.count)
-                let order = common == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, common))
-                return order != 0 ? order : a.count - b.count
-            }
         }
     }
 

@@ -54,11 +54,11 @@ extension JSONObject {
         init(_ string: String) { self.string = string }
 
         static func == (lhs: MemberKey, rhs: MemberKey) -> Bool {
-            lhs.string.utf8.elementsEqual(rhs.string.utf8)
+            lhs.string.utf8Order(comparedTo: rhs.string) == 0
         }
 
         static func < (lhs: MemberKey, rhs: MemberKey) -> Bool {
-            lhs.string.utf8.lexicographicallyPrecedes(rhs.string.utf8)
+            lhs.string.utf8Order(comparedTo: rhs.string) < 0
         }
 
         func hash(into hasher: inout Hasher) {
